@@ -1,0 +1,30 @@
+# The two commands of the README: `make run` and `make test`.
+VENV ?= .venv
+PY := $(VENV)/bin/python
+export HF_HUB_OFFLINE := 1
+
+.PHONY: setup run test check lint bench example
+
+setup:
+	bash scripts/setup.sh
+
+## Set up, then analyse the example submission shipped under examples/.
+run: setup
+	$(VENV)/bin/evreview ingest examples/submission --json examples/out/ingest.json
+
+## Set up, then run the whole test suite (real models, real ffmpeg and tesseract).
+test: setup
+	$(PY) -m pytest -q
+
+## Lint, format check and type check.
+check: setup
+	$(VENV)/bin/ruff check .
+	$(VENV)/bin/ruff format --check .
+	$(VENV)/bin/mypy
+
+bench: setup
+	$(PY) bench/ingest_bench.py
+
+## Rebuild the example submission's files (they are committed).
+example: setup
+	$(PY) examples/build_example.py examples/submission

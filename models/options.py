@@ -1,0 +1,50 @@
+"""Typed options handed from the service's settings to the pipelines and model adapters.
+
+The pipelines never read the environment: ``service.config.Settings`` builds
+these records, so every stage states exactly which knobs it depends on (and the
+extraction cache can fingerprint them).
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+from pathlib import Path
+
+
+@dataclass(frozen=True)
+class TranscriberOptions:
+    """How speech is recognised. ``model`` None means the bundled tiny.en model."""
+
+    model: str | None = None
+    compute_type: str = "int8"
+    beam_size: int = 5
+    threads: int = 0
+
+
+@dataclass(frozen=True)
+class OcrOptions:
+    """How pages without a text layer, and images, are read with tesseract."""
+
+    dpi: int = 300
+    language: str = "eng"
+    workers: int = 2
+
+
+@dataclass(frozen=True)
+class ChunkingOptions:
+    """How extracted text is cut into located chunks."""
+
+    target_words: int = 90
+    max_words: int = 160
+    transcript_target_words: int = 60
+    transcript_max_seconds: float = 30.0
+
+
+@dataclass(frozen=True)
+class ExtractionOptions:
+    """Everything extraction depends on; ``cache_dir`` None disables the cache."""
+
+    transcriber: TranscriberOptions = field(default_factory=TranscriberOptions)
+    ocr: OcrOptions = field(default_factory=OcrOptions)
+    chunking: ChunkingOptions = field(default_factory=ChunkingOptions)
+    cache_dir: Path | None = None

@@ -1,0 +1,88 @@
+"""Rubric records and their strict schema (``rubrics/*.yaml``)."""
+
+from __future__ import annotations
+
+import re
+
+from pydantic import BaseModel, ConfigDict, Field, field_validator, model_validator
+
+_DETAIL_ID = re.compile(r"^[A-Za-z]+\d+(\.\d+)+$")
+
+
+class _Strict(BaseModel):
+    model_config = ConfigDict(frozen=True, extra="forbid")
+
+
+class Detail(_Strict):
+    """One detail of an essential outcome: what an assessor must see demonstrated."""
+
+    id: str
+    title: str
+    description: str
+    look_fors: list[str] = Field(min_length=1)
+
+    @field_validator("id")
+    @classmethod
+    def _id_shape(cls, v: str) -> str:
+        if not _DETAIL_ID.match(v):
+            raise ValueError(f"'{v}' is not a detail id like EO1.1")
+        return v
+
+
+class Outcome(_Strict):
+    """An essential outcome (EO) and its details."""
+
+    id: str
+    title: str
+    description: str = ""
+    details: list[Detail] = Field(min_length=1)
+
+
+class PartRule(_Strict):
+    """A written part and its minimum length in words."""
+
+    title: str
+    minimum_words: int = Field(ge=0)
+
+
+class Thresholds(_Strict):
+    """Scores at or above ``evidence`` are evidence; at or above ``weak``, weak evidence."""
+
+    evidence: float = Field(ge=0, le=1)
+    weak: float = Field(ge=0, le=1)
+
+    @model_validator(mode="after")
+    def _order(self) -> Thresholds:
+        if self.weak > self.evidence:
+            raise ValueError("weak must not be above evidence")
+        return self
+
+
+class Rubric(_Strict):
+    """A micro-credential's rubric: outcomes, details, part minimums and thresholds."""
+
+    id: str
+    title: str
+    version: str
+    overview: str = ""
+    decision_rule: str = "every_detail_proficient"
+    parts: dict[str, PartRule] = Field(default_factory=dict)
+    thresholds: Thresholds
+    outcomes: list[Outcome] = Field(min_length=1)
+
+    @model_validator(mode="after")
+    def _unique_ids(self) -> Rubric:
+        seen: set[str] = set()
+        for outcome in self.outcomes:
+            for detail in outcome.details:
+                if detail.id in seen:
+                    raise ValueError(f"duplicate detail id {detail.id}")
+                if not detail.id.startswith(outcome.id + "."):
+                    raise ValueError(f"detail {detail.id} is not under outcome {outcome.id}")
+                seen.add(detail.id)
+        return self
+
+    @property
+    def details(self) -> list[tuple[Outcome, Detail]]:
+        """Every detail with its outcome, in rubric order."""
+        return [(o, d) for o in self.outcomes for d in o.details]

@@ -1,0 +1,183 @@
+"""Cut extracted artifacts into located chunks, keeping provenance and dropping nothing.
+
+A page chunk never spans two pages and carries the union of its blocks'
+boxes; a transcript chunk carries the exact start and end seconds of its first
+and last word. Ids derive from the artifact's content hash, the extractor and
+the place, so ingesting the same bytes twice gives the same chunks.
+"""
+
+from __future__ import annotations
+
+import hashlib
+from dataclasses import dataclass
+
+from models.options import ChunkingOptions
+from models.records import Box, Chunk, ExtractedArtifact, Page, Transcript
+from pipelines.text import count_words, split_sentences
+
+_SENTENCE_GAP_S = 1.0  # a pause this long ends a spoken sentence even without punctuation
+
+
+def chunk_id(artifact_id: str, sha256: str, extractor: str, place: str, seq: int) -> str:
+    """A deterministic chunk id: the same content, extractor and place give the same id."""
+    digest = hashlib.sha256(f"{sha256}|{extractor}|{place}|{seq}".encode()).hexdigest()[:16]
+    return f"{artifact_id}-{digest}"
+
+
+@dataclass
+class _Piece:
+    text: str
+    words: int
+    box: Box | None = None
+    start: float = 0.0
+    end: float = 0.0
+
+
+def _split_long(text: str, box: Box | None, max_words: int) -> list[_Piece]:
+    """Split an over-long block at sentence ends (or, failing that, every max_words)."""
+    pieces: list[_Piece] = []
+    buf: list[str] = []
+    for sentence in split_sentences(text):
+        tokens = sentence.split()
+        while len(tokens) > max_words:  # a "sentence" longer than a chunk: a table, a list
+            pieces.append(_Piece(" ".join(tokens[:max_words]), max_words, box))
+            tokens = tokens[max_words:]
+        if buf and count_words(" ".join([*buf, *tokens])) > max_words:
+            joined = " ".join(buf)
+            pieces.append(_Piece(joined, count_words(joined), box))
+            buf = []
+        buf.extend(tokens)
+    if buf:
+        joined = " ".join(buf)
+        pieces.append(_Piece(joined, count_words(joined), box))
+    return pieces
+
+
+def _group(pieces: list[_Piece], target: int, max_words: int) -> list[list[_Piece]]:
+    groups: list[list[_Piece]] = []
+    current: list[_Piece] = []
+    words = 0
+    for piece in pieces:
+        if current and (words >= target or words + piece.words > max_words):
+            groups.append(current)
+            current, words = [], 0
+        current.append(piece)
+        words += piece.words
+    if current:
+        groups.append(current)
+    return groups
+
+
+def _union(boxes: list[Box | None]) -> Box | None:
+    present = [b for b in boxes if b is not None]
+    if not present:
+        return None
+    out = present[0]
+    for b in present[1:]:
+        out = out.union(b)
+    return out
+
+
+def chunk_pages(
+    artifact_id: str, sha256: str, extracted: ExtractedArtifact, options: ChunkingOptions
+) -> list[Chunk]:
+    """Chunks of every page, in page order; each within a single page."""
+    chunks: list[Chunk] = []
+    for page in extracted.pages or []:
+        chunks.extend(
+            _chunk_page(artifact_id, sha256, extracted.extractor, page, options, len(chunks))
+        )
+    return chunks
+
+
+def _chunk_page(
+    artifact_id: str, sha256: str, extractor: str, page: Page, options: ChunkingOptions, seq0: int
+) -> list[Chunk]:
+    pieces: list[_Piece] = []
+    for block in page.blocks:
+        n = count_words(block.text)
+        if n > options.max_words:
+            pieces.extend(_split_long(block.text, block.box, options.max_words))
+        else:
+            pieces.append(_Piece(block.text, n, block.box))
+    out = []
+    for i, group in enumerate(_group(pieces, options.target_words, options.max_words)):
+        seq = seq0 + i
+        out.append(
+            Chunk(
+                id=chunk_id(artifact_id, sha256, extractor, f"p{page.number}", seq),
+                artifact=artifact_id,
+                seq=seq,
+                text=" ".join(p.text for p in group),
+                page=page.number,
+                box=_union([p.box for p in group]),
+                ocr=page.ocr,
+            )
+        )
+    return out
+
+
+def _sentences(transcript: Transcript) -> list[_Piece]:
+    """Spoken sentences with exact times, from word time stamps (segments as fallback)."""
+    out: list[_Piece] = []
+    for segment in transcript.segments:
+        if not segment.words:
+            if segment.text:
+                n = count_words(segment.text)
+                out.append(_Piece(segment.text, n, start=segment.start, end=segment.end))
+            continue
+        buf = []
+        for i, word in enumerate(segment.words):
+            buf.append(word)
+            nxt = segment.words[i + 1] if i + 1 < len(segment.words) else None
+            ends = word.text.rstrip("\"')").endswith((".", "?", "!"))
+            if nxt is None or ends or nxt.start - word.end > _SENTENCE_GAP_S:
+                text = " ".join(w.text for w in buf)
+                out.append(_Piece(text, count_words(text), start=buf[0].start, end=buf[-1].end))
+                buf = []
+    return out
+
+
+def chunk_transcript(
+    artifact_id: str, sha256: str, extracted: ExtractedArtifact, options: ChunkingOptions
+) -> list[Chunk]:
+    """Chunks of consecutive spoken sentences, bounded in words and seconds."""
+    if extracted.transcript is None:
+        return []
+    groups: list[list[_Piece]] = []
+    current: list[_Piece] = []
+    words = 0
+    for sentence in _sentences(extracted.transcript):
+        too_long = current and sentence.end - current[0].start > options.transcript_max_seconds
+        if current and (words >= options.transcript_target_words or too_long):
+            groups.append(current)
+            current, words = [], 0
+        current.append(sentence)
+        words += sentence.words
+    if current:
+        groups.append(current)
+    duration = extracted.transcript.duration_s
+    chunks = []
+    for seq, group in enumerate(groups):
+        start = max(0.0, group[0].start)
+        end = min(max(group[-1].end, start), duration) if duration else group[-1].end
+        chunks.append(
+            Chunk(
+                id=chunk_id(artifact_id, sha256, extracted.extractor, f"t{start:.3f}", seq),
+                artifact=artifact_id,
+                seq=seq,
+                text=" ".join(p.text for p in group),
+                start_s=start,
+                end_s=max(end, start),
+            )
+        )
+    return chunks
+
+
+def chunk_artifact(
+    artifact_id: str, sha256: str, extracted: ExtractedArtifact, options: ChunkingOptions
+) -> list[Chunk]:
+    """Chunks of any extracted artifact."""
+    if extracted.transcript is not None:
+        return chunk_transcript(artifact_id, sha256, extracted, options)
+    return chunk_pages(artifact_id, sha256, extracted, options)

@@ -1,0 +1,88 @@
+"""One settings object for the whole service, read from ``EVREVIEW_*`` variables.
+
+Nothing here does work at import time; ``get_settings()`` reads the environment
+once per process and the result is passed down to the pipelines.
+"""
+
+from __future__ import annotations
+
+import os
+from functools import lru_cache
+from pathlib import Path
+
+from pydantic import Field
+from pydantic_settings import BaseSettings, SettingsConfigDict
+
+from models.options import ChunkingOptions, ExtractionOptions, OcrOptions, TranscriberOptions
+
+
+def _default_data_dir() -> Path:
+    base = os.environ.get("XDG_DATA_HOME") or str(Path.home() / ".local" / "share")
+    return Path(base) / "evreview"
+
+
+class Settings(BaseSettings):
+    """Every tunable of evreview. Each field is read from ``EVREVIEW_<NAME>``."""
+
+    model_config = SettingsConfigDict(env_prefix="EVREVIEW_", extra="ignore")
+
+    data_dir: Path = Field(
+        default_factory=_default_data_dir,
+        description="Where caches, stores and the embedded database live.",
+    )
+    # Speech recognition (faster-whisper).
+    whisper_model: str | None = Field(
+        default=None,
+        description="A CTranslate2 Whisper model directory, or a size name already in the "
+        "local cache (tiny.en, base, ...). Default: the bundled tiny.en model.",
+    )
+    whisper_compute_type: str = "int8"
+    whisper_beam_size: int = 5
+    whisper_threads: int = 0  # 0: let CTranslate2 use every core
+    # OCR (tesseract).
+    ocr_dpi: int = 300
+    ocr_language: str = "eng"
+    ocr_workers: int = Field(default_factory=lambda: max(1, os.cpu_count() or 1))
+    # Chunking.
+    chunk_target_words: int = 90
+    chunk_max_words: int = 160
+    transcript_chunk_target_words: int = 60
+    transcript_chunk_max_seconds: float = 30.0
+    # Sentence embeddings (sentence-transformers).
+    embedding_model: str | None = Field(
+        default=None,
+        description="A sentence-transformers model directory. Default: the bundled "
+        "all-MiniLM-L6-v2.",
+    )
+    rubrics_dir: Path | None = Field(
+        default=None, description="An extra folder of rubric YAML files."
+    )
+
+    @property
+    def extraction_cache_dir(self) -> Path:
+        return self.data_dir / "cache" / "extract"
+
+    def extraction_options(self) -> ExtractionOptions:
+        """The typed options the extraction pipeline takes (pipelines never read env)."""
+        return ExtractionOptions(
+            transcriber=TranscriberOptions(
+                model=self.whisper_model,
+                compute_type=self.whisper_compute_type,
+                beam_size=self.whisper_beam_size,
+                threads=self.whisper_threads,
+            ),
+            ocr=OcrOptions(dpi=self.ocr_dpi, language=self.ocr_language, workers=self.ocr_workers),
+            chunking=ChunkingOptions(
+                target_words=self.chunk_target_words,
+                max_words=self.chunk_max_words,
+                transcript_target_words=self.transcript_chunk_target_words,
+                transcript_max_seconds=self.transcript_chunk_max_seconds,
+            ),
+            cache_dir=self.extraction_cache_dir,
+        )
+
+
+@lru_cache(maxsize=1)
+def get_settings() -> Settings:
+    """The process-wide settings, read from the environment on first use."""
+    return Settings()
