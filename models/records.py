@@ -108,13 +108,21 @@ class ExtractedArtifact(Record):
         return [p.number for p in self.pages or [] if p.ocr]
 
 
+PassageRole = Literal["body", "furniture", "toc", "definition"]
+
+
 class Chunk(Record):
-    """A located passage: on one page (with its box) or in one time range of a recording."""
+    """A located passage: on one page (with its box) or in one time range of a recording.
+
+    ``role`` tells body text from passages that only name a topic: running
+    headers/footers (furniture), table-of-contents lines, glossary definitions.
+    """
 
     id: str
     artifact: str
     seq: int = Field(ge=0, description="Order of the chunk within its artifact.")
     text: str
+    role: PassageRole = "body"
     page: int | None = Field(default=None, ge=1)
     box: Box | None = None
     start_s: float | None = None

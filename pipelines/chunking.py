@@ -13,6 +13,7 @@ from dataclasses import dataclass
 
 from models.options import ChunkingOptions
 from models.records import Box, Chunk, ExtractedArtifact, Page, Transcript
+from pipelines.passage_roles import block_roles
 from pipelines.text import count_words, split_sentences
 
 _SENTENCE_GAP_S = 1.0  # a pause this long ends a spoken sentence even without punctuation
@@ -31,25 +32,26 @@ class _Piece:
     box: Box | None = None
     start: float = 0.0
     end: float = 0.0
+    role: str = "body"
 
 
-def _split_long(text: str, box: Box | None, max_words: int) -> list[_Piece]:
+def _split_long(text: str, box: Box | None, max_words: int, role: str) -> list[_Piece]:
     """Split an over-long block at sentence ends (or, failing that, every max_words)."""
     pieces: list[_Piece] = []
     buf: list[str] = []
     for sentence in split_sentences(text):
         tokens = sentence.split()
         while len(tokens) > max_words:  # a "sentence" longer than a chunk: a table, a list
-            pieces.append(_Piece(" ".join(tokens[:max_words]), max_words, box))
+            pieces.append(_Piece(" ".join(tokens[:max_words]), max_words, box, role=role))
             tokens = tokens[max_words:]
         if buf and count_words(" ".join([*buf, *tokens])) > max_words:
             joined = " ".join(buf)
-            pieces.append(_Piece(joined, count_words(joined), box))
+            pieces.append(_Piece(joined, count_words(joined), box, role=role))
             buf = []
         buf.extend(tokens)
     if buf:
         joined = " ".join(buf)
-        pieces.append(_Piece(joined, count_words(joined), box))
+        pieces.append(_Piece(joined, count_words(joined), box, role=role))
     return pieces
 
 
@@ -58,7 +60,8 @@ def _group(pieces: list[_Piece], target: int, max_words: int) -> list[list[_Piec
     current: list[_Piece] = []
     words = 0
     for piece in pieces:
-        if current and (words >= target or words + piece.words > max_words):
+        full = words >= target or words + piece.words > max_words
+        if current and (full or piece.role != current[-1].role):
             groups.append(current)
             current, words = [], 0
         current.append(piece)
@@ -83,23 +86,32 @@ def chunk_pages(
 ) -> list[Chunk]:
     """Chunks of every page, in page order; each within a single page."""
     chunks: list[Chunk] = []
-    for page in extracted.pages or []:
+    pages = extracted.pages or []
+    roles = block_roles(pages)
+    for page in pages:
         chunks.extend(
-            _chunk_page(artifact_id, sha256, extracted.extractor, page, options, len(chunks))
+            _chunk_page(artifact_id, sha256, extracted.extractor, page, options, len(chunks), roles)
         )
     return chunks
 
 
 def _chunk_page(
-    artifact_id: str, sha256: str, extractor: str, page: Page, options: ChunkingOptions, seq0: int
+    artifact_id: str,
+    sha256: str,
+    extractor: str,
+    page: Page,
+    options: ChunkingOptions,
+    seq0: int,
+    roles: dict[tuple[int, int], str],
 ) -> list[Chunk]:
     pieces: list[_Piece] = []
-    for block in page.blocks:
+    for i, block in enumerate(page.blocks):
+        role = roles.get((page.number, i), "body")
         n = count_words(block.text)
         if n > options.max_words:
-            pieces.extend(_split_long(block.text, block.box, options.max_words))
+            pieces.extend(_split_long(block.text, block.box, options.max_words, role))
         else:
-            pieces.append(_Piece(block.text, n, block.box))
+            pieces.append(_Piece(block.text, n, block.box, role=role))
     out = []
     for i, group in enumerate(_group(pieces, options.target_words, options.max_words)):
         seq = seq0 + i
@@ -112,6 +124,7 @@ def _chunk_page(
                 page=page.number,
                 box=_union([p.box for p in group]),
                 ocr=page.ocr,
+                role=group[0].role,  # type: ignore[arg-type]
             )
         )
     return out

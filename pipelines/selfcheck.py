@@ -1,0 +1,116 @@
+"""Check each self-analysis citation: does the cited place hold evidence for its detail?"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+from models.records import ArtifactSummary
+from models.rubric import Thresholds
+from models.submission import SelfAnalysisEntry
+from pipelines.locations import LocationError, PageRange, TimeRange, parse_location
+from pipelines.matching import DetailMatch, PlaceSuggestion
+
+# A single time stamp marks where a passage starts; look a little before and after it.
+_POINT_BEFORE_S = 5.0
+_POINT_AFTER_S = 30.0
+_END_TOLERANCE_S = 1.0
+
+
+@dataclass(frozen=True)
+class CitedPlace:
+    """The place a citation names, as the report shows it."""
+
+    artifact: str
+    page: int | None
+    start_s: float | None
+    end_s: float | None
+    raw: str
+    last_page: int | None = None
+
+
+@dataclass(frozen=True)
+class CitationVerdict:
+    """``supported``, ``not_supported`` (maybe with a better place) or ``invalid_reference``."""
+
+    cited: CitedPlace
+    verdict: str
+    better_location: PlaceSuggestion | None = None
+    reason: str | None = None
+    cited_score: float | None = None
+
+
+def _resolve(
+    entry: SelfAnalysisEntry, artifacts: dict[str, ArtifactSummary]
+) -> tuple[CitedPlace, PageRange | TimeRange | None, str | None]:
+    raw = entry.location
+    art = artifacts.get(entry.artifact)
+    blank = CitedPlace(entry.artifact, None, None, None, raw)
+    if art is None:
+        known = ", ".join(sorted(artifacts)) or "none"
+        return blank, None, f"unknown artifact '{entry.artifact}' (artifacts: {known})"
+    try:
+        place = parse_location(raw)
+    except LocationError as e:
+        return blank, None, str(e)
+    if art.error:
+        return blank, None, f"artifact {art.id} could not be read: {art.error}"
+    if isinstance(place, PageRange):
+        cited = CitedPlace(entry.artifact, place.first, None, None, raw,
+                           place.last if place.last != place.first else None)
+        if art.pages is None:
+            return cited, None, f"{art.id} is a recording: cite a time such as 12:30-13:45"
+        if place.last > art.pages:
+            return cited, None, f"{art.id} has {art.pages} pages; '{raw}' is past the end"
+        return cited, place, None
+    cited = CitedPlace(entry.artifact, None, place.start_s, place.end_s, raw)
+    if art.duration_s is None:
+        return cited, None, f"{art.id} is not a recording: cite a page such as 'p. 4'"
+    end = place.end_s if place.end_s is not None else place.start_s
+    if end > art.duration_s + _END_TOLERANCE_S:
+        return cited, None, f"{art.id} lasts {art.duration_s:.0f} s; '{raw}' is past the end"
+    return cited, place, None
+
+
+def check_citation(
+    entry: SelfAnalysisEntry,
+    match: DetailMatch,
+    artifacts: dict[str, ArtifactSummary],
+    thresholds: Thresholds,
+) -> CitationVerdict:
+    """The verdict on one citation, with a better place when the evidence is elsewhere."""
+    cited, place, problem = _resolve(entry, artifacts)
+    if place is None:
+        return CitationVerdict(cited, "invalid_reference", reason=problem)
+    if isinstance(place, PageRange):
+        at = match.score_at(entry.artifact, range(place.first, place.last + 1), None)
+    else:
+        if place.end_s is None:
+            window = (place.start_s - _POINT_BEFORE_S, place.start_s + _POINT_AFTER_S)
+        else:
+            window = (place.start_s, place.end_s)
+        at = match.score_at(entry.artifact, None, window)
+    score = at.score if at else 0.0
+    best = match.suggestions[0] if match.suggestions else None
+    best_score = best.score if best else 0.0
+    # Supported: the cited place clears the evidence bar, or it is related and about as
+    # good as anything else in the portfolio.
+    if score >= thresholds.evidence or (score >= thresholds.weak and score >= 0.85 * best_score):
+        return CitationVerdict(cited, "supported", cited_score=score)
+    better = best if best is not None and best.score >= thresholds.weak else None
+    if better is not None and at is not None and better.best.chunk.id == at.chunk.id:
+        better = None
+    return CitationVerdict(cited, "not_supported", better_location=better, cited_score=score)
+
+
+def check_detail(
+    entries: list[SelfAnalysisEntry],
+    match: DetailMatch,
+    artifacts: dict[str, ArtifactSummary],
+    thresholds: Thresholds,
+) -> CitationVerdict | None:
+    """The verdict for a detail's citations (the most favourable when there are several)."""
+    if not entries:
+        return None
+    verdicts = [check_citation(e, match, artifacts, thresholds) for e in entries]
+    order = {"supported": 0, "not_supported": 1, "invalid_reference": 2}
+    return min(verdicts, key=lambda v: order[v.verdict])
