@@ -3,14 +3,15 @@ VENV ?= .venv
 PY := $(VENV)/bin/python
 export HF_HUB_OFFLINE := 1
 
-.PHONY: setup run test check lint bench example
+.PHONY: setup run test check lint bench eval example
 
 setup:
 	bash scripts/setup.sh
 
 ## Set up, then analyse the example submission shipped under examples/.
 run: setup
-	$(VENV)/bin/evreview ingest examples/submission --json examples/out/ingest.json
+	mkdir -p examples/out
+	$(VENV)/bin/evreview analyze examples/submission --json examples/out/analysis.json
 
 ## Set up, then run the whole test suite (real models, real ffmpeg and tesseract).
 test: setup
@@ -24,7 +25,12 @@ check: setup
 
 bench: setup
 	$(PY) bench/ingest_bench.py
+	$(PY) bench/analyze_bench.py
 
 ## Rebuild the example submission's files (they are committed).
 example: setup
 	$(PY) examples/build_example.py examples/submission
+
+## Analyse the dev set and score it against its gold labels.
+eval: setup
+	$(PY) bench/eval_devset.py

@@ -180,7 +180,7 @@ def build(folder: Path) -> None:
                 {
                     "detail": "EO1.3",
                     "artifact": "A2",
-                    "location": "0:20-0:40",
+                    "location": "0:10-0:30",
                     "explanation": "A teacher shares a strategy that failed at first.",
                 },
                 {

@@ -70,8 +70,14 @@ def _self_analysis(v: CitationVerdict | None) -> SelfAnalysisResult | None:
         return None
     c = v.cited
     return SelfAnalysisResult(
-        cited=Location(artifact=c.artifact, page=c.page, start_s=c.start_s, end_s=c.end_s,
-                       raw=c.raw, last_page=c.last_page),
+        cited=Location(
+            artifact=c.artifact,
+            page=c.page,
+            start_s=c.start_s,
+            end_s=c.end_s,
+            raw=c.raw,
+            last_page=c.last_page,
+        ),
         verdict=v.verdict,  # type: ignore[arg-type]
         better_location=_place(v.better_location) if v.better_location else None,
         reason=v.reason,

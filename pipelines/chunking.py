@@ -9,6 +9,7 @@ the place, so ingesting the same bytes twice gives the same chunks.
 from __future__ import annotations
 
 import hashlib
+from collections.abc import Mapping
 from dataclasses import dataclass
 
 from models.options import ChunkingOptions
@@ -102,7 +103,7 @@ def _chunk_page(
     page: Page,
     options: ChunkingOptions,
     seq0: int,
-    roles: dict[tuple[int, int], str],
+    roles: Mapping[tuple[int, int], str],
 ) -> list[Chunk]:
     pieces: list[_Piece] = []
     for i, block in enumerate(page.blocks):

@@ -84,9 +84,9 @@ def index_folder(root: Path, embedder: Embedder, chunks: list[Chunk]) -> Path:
 def build_or_load_index(root: Path | None, embedder: Embedder, chunks: list[Chunk]) -> ChunkIndex:
     """Load the saved index of these chunks, or embed them (batched) and save it."""
     folder = index_folder(root, embedder, chunks) if root else None
-    if folder is not None and (saved := ChunkIndex.load(folder)) is not None:
-        if saved.chunk_ids == [c.id for c in chunks]:
-            return saved
+    saved = ChunkIndex.load(folder) if folder is not None else None
+    if saved is not None and saved.chunk_ids == [c.id for c in chunks]:
+        return saved
     index = ChunkIndex([c.id for c in chunks], embedder.embed([c.text for c in chunks]))
     if folder is not None:
         index.save(folder, chunks)

@@ -10,7 +10,9 @@ from __future__ import annotations
 import re
 from dataclasses import dataclass
 
-HOW_TO = "write a page as 'p. 4', 'pp. 4-5' or 'slide 3', a time as '12:30', '12:30-13:45' or 'at 95s'"
+HOW_TO = (
+    "write a page as 'p. 4', 'pp. 4-5' or 'slide 3', a time as '12:30', '12:30-13:45' or 'at 95s'"
+)
 
 _DASH = re.compile(r"\s*(?:-|–|—|\bto\b)\s*")
 _PAGES = re.compile(r"^(?:pp?|pgs?|pages?|slides?)\.?\s*(\d+)(?:\s*~\s*(\d+))?$")

@@ -51,6 +51,8 @@ class MatchingWeights:
     bm25_saturation: float = 4.0
     intention_discount: float = 0.75
     non_body_factor: float = 0.25
+    competition: float = 0.3
+    competition_margin: float = 0.15
     center: float = 0.42
     slope: float = 14.0
 
@@ -89,7 +91,9 @@ class DetailMatch:
     suggestions: list[PlaceSuggestion]
     chunk_scores: list[ChunkScore] = field(default_factory=list)
 
-    def score_at(self, artifact: str, pages: range | None, window: tuple[float, float] | None) -> ChunkScore | None:
+    def score_at(
+        self, artifact: str, pages: range | None, window: tuple[float, float] | None
+    ) -> ChunkScore | None:
         """The best chunk score at a cited place (pages, or a time window)."""
         best = None
         for cs in self.chunk_scores:
@@ -143,36 +147,49 @@ class EvidenceMatcher:
         """A ``DetailMatch`` for every detail, in rubric order."""
         w = self.weights
         sims = index.similarities(self._query_vectors)  # all queries in one batch
-        lexical_queries = [
-            " ".join(self._query_texts[a:b]) for a, b in self._spans
-        ]
+        lexical_queries = [" ".join(self._query_texts[a:b]) for a, b in self._spans]
         bm25 = bm25_scores([c.text for c in chunks], lexical_queries)
         chunk_stems = [set(stems(c.text)) for c in chunks]
         intentions = [intention_share(c.text) for c in chunks]
         thresholds = self.rubric.thresholds
-        out = []
-        for d, ((outcome, detail), (a, b)) in enumerate(zip(self.details, self._spans, strict=True)):
-            desc = sims[a]
+        n_details, n_chunks = len(self.details), len(chunks)
+        raw = np.zeros((n_details, n_chunks), dtype=np.float64)
+        covs: list[list[list[float]]] = []
+        for d, (a, b) in enumerate(self._spans):
             look = sims[a + 1 : b]
-            scores = []
+            covs.append([])
             for j, chunk in enumerate(chunks):
-                lf_sim = look[:, j]
                 cov = [coverage(s, chunk_stems[j]) for s in self._look_for_stems[d]]
-                dense = w.dense_description * desc[j] + w.dense_look_for * float(lf_sim.max())
-                lex_bm = bm25[d, j] / (bm25[d, j] + w.bm25_saturation)
-                raw = w.dense * dense + w.lexical_bm25 * lex_bm + w.lexical_coverage * max(cov)
-                if chunk.role != "body":
-                    raw *= w.non_body_factor
-                raw *= 1.0 - w.intention_discount * intentions[j]
-                scores.append(
-                    ChunkScore(
-                        chunk=chunk,
-                        score=round(_logistic(raw, w.center, w.slope), 4),
-                        look_for_similarity=tuple(float(x) for x in lf_sim),
-                        look_for_coverage=tuple(cov),
-                        intention=intentions[j],
-                    )
+                covs[d].append(cov)
+                dense = w.dense_description * sims[a, j] + w.dense_look_for * float(
+                    look[:, j].max()
                 )
+                lex_bm = bm25[d, j] / (bm25[d, j] + w.bm25_saturation)
+                value = w.dense * dense + w.lexical_bm25 * lex_bm + w.lexical_coverage * max(cov)
+                if chunk.role != "body":
+                    value *= w.non_body_factor
+                raw[d, j] = value * (1.0 - w.intention_discount * intentions[j])
+        # A passage that is far better evidence of another detail is probably not
+        # evidence of this one: it is discounted by how far it trails the other.
+        if n_details > 1 and n_chunks:
+            top2 = np.sort(raw, axis=0)[-2:]
+            best_other = np.where(raw >= top2[1], top2[0], top2[1])
+            raw = raw - w.competition * np.maximum(0.0, best_other - raw - w.competition_margin)
+        out = []
+        for d, ((outcome, detail), (a, b)) in enumerate(
+            zip(self.details, self._spans, strict=True)
+        ):
+            look = sims[a + 1 : b]
+            scores = [
+                ChunkScore(
+                    chunk=chunk,
+                    score=round(_logistic(float(raw[d, j]), w.center, w.slope), 4),
+                    look_for_similarity=tuple(float(x) for x in look[:, j]),
+                    look_for_coverage=tuple(covs[d][j]),
+                    intention=intentions[j],
+                )
+                for j, chunk in enumerate(chunks)
+            ]
             suggestions = group_by_place(scores)
             top = suggestions[0].score if suggestions else 0.0
             if top >= thresholds.evidence:
@@ -220,15 +237,25 @@ def group_by_place(scores: list[ChunkScore]) -> list[PlaceSuggestion]:
                 continue
             members = [i]
             for n in (i - 1, i + 1):
-                if 0 <= n < len(group) and n not in used and group[n].score >= group[i].score - 0.05:
+                if (
+                    0 <= n < len(group)
+                    and n not in used
+                    and group[n].score >= group[i].score - 0.05
+                ):
                     members.append(n)
             members.sort()
             start = group[members[0]].chunk.start_s or 0.0
             end = group[members[-1]].chunk.end_s or start
             if end - start > MAX_RECORDING_SPAN_S:
-                members, start, end = [i], group[i].chunk.start_s or 0.0, group[i].chunk.end_s or 0.0
+                members, start, end = (
+                    [i],
+                    group[i].chunk.start_s or 0.0,
+                    group[i].chunk.end_s or 0.0,
+                )
             used.update(members)
             chosen = tuple(group[m] for m in members)
-            out.append(PlaceSuggestion(artifact, None, start, end, group[i].score, group[i], chosen))
+            out.append(
+                PlaceSuggestion(artifact, None, start, end, group[i].score, group[i], chosen)
+            )
     out.sort(key=lambda s: -s.score)
     return out

@@ -11,6 +11,7 @@ from __future__ import annotations
 
 import re
 from collections import Counter
+from itertools import pairwise
 from typing import Literal
 
 from models.records import Page
@@ -45,7 +46,7 @@ def _toc_blocks(texts: list[str], page_count: int) -> set[int]:
     has_heading = any(_CONTENTS_HEADING.match(t) for t in texts)
     numbers = [int(_TOC_LINE.match(texts[i])["page"]) for i in hits]  # type: ignore[index]
     # Contents lines point forward through the document: their numbers never go back.
-    ascending = all(a <= b for a, b in zip(numbers, numbers[1:], strict=False))
+    ascending = all(a <= b for a, b in pairwise(numbers))
     if ascending and (len(hits) >= 4 or (has_heading and len(hits) >= 2)):
         out = set(hits)
         # Entries without numbers between numbered ones belong to the contents too.
@@ -57,11 +58,12 @@ def _toc_blocks(texts: list[str], page_count: int) -> set[int]:
 
 
 def _definition_blocks(texts: list[str]) -> set[int]:
-    entries = [i for i, t in enumerate(texts) if _TERM_DEF.match(t)]
+    matches = {i: m for i, t in enumerate(texts) if (m := _TERM_DEF.match(t))}
+    entries = sorted(matches)
     if not entries:
         return set()
     heading = next((i for i, t in enumerate(texts) if _GLOSSARY_HEADING.match(t)), None)
-    definitional = [i for i in entries if _DEFINITION_START.search(_TERM_DEF.match(texts[i])["def"])]  # type: ignore[index]
+    definitional = [i for i in entries if _DEFINITION_START.search(matches[i]["def"])]
     out: set[int] = set()
     if heading is not None:
         out = {i for i in entries if i > heading} | {heading}

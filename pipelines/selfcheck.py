@@ -14,6 +14,7 @@ from pipelines.matching import DetailMatch, PlaceSuggestion
 _POINT_BEFORE_S = 5.0
 _POINT_AFTER_S = 30.0
 _END_TOLERANCE_S = 1.0
+CITED_RELATED_FACTOR = 0.5
 
 
 @dataclass(frozen=True)
@@ -55,8 +56,14 @@ def _resolve(
     if art.error:
         return blank, None, f"artifact {art.id} could not be read: {art.error}"
     if isinstance(place, PageRange):
-        cited = CitedPlace(entry.artifact, place.first, None, None, raw,
-                           place.last if place.last != place.first else None)
+        cited = CitedPlace(
+            entry.artifact,
+            place.first,
+            None,
+            None,
+            raw,
+            place.last if place.last != place.first else None,
+        )
         if art.pages is None:
             return cited, None, f"{art.id} is a recording: cite a time such as 12:30-13:45"
         if place.last > art.pages:
@@ -91,10 +98,9 @@ def check_citation(
         at = match.score_at(entry.artifact, None, window)
     score = at.score if at else 0.0
     best = match.suggestions[0] if match.suggestions else None
-    best_score = best.score if best else 0.0
-    # Supported: the cited place clears the evidence bar, or it is related and about as
-    # good as anything else in the portfolio.
-    if score >= thresholds.evidence or (score >= thresholds.weak and score >= 0.85 * best_score):
+    # The candidate's own pointer is prior evidence: a cited place that relates to the
+    # detail at all (half the weak bar) is supported; one that does not is not.
+    if score >= thresholds.weak * CITED_RELATED_FACTOR:
         return CitationVerdict(cited, "supported", cited_score=score)
     better = best if best is not None and best.score >= thresholds.weak else None
     if better is not None and at is not None and better.best.chunk.id == at.chunk.id:

@@ -12,7 +12,7 @@ from rich.progress import BarColumn, Progress, TextColumn, TimeElapsedColumn
 from rich.table import Table
 
 from pipelines.ingest import IngestEvent, IngestResult, ingest_submission
-from pipelines.rubric_catalog import RubricCatalog
+from pipelines.rubric_catalog import RubricCatalog, RubricError
 from pipelines.submission import ManifestError, load_submission
 from service.config import get_settings
 
@@ -47,37 +47,52 @@ def main() -> None:
     """evreview: evidence review for educator micro-credentials."""
 
 
-def run_ingest(folder: Path, err: Console) -> IngestResult:
-    """Load and ingest a submission folder with a progress display on ``err``."""
+def _load(folder: Path, err: Console):
     settings = get_settings()
     try:
-        submission = load_submission(folder, RubricCatalog(settings.rubrics_dir).ids())
+        return load_submission(folder, RubricCatalog(settings.rubrics_dir).ids())
     except ManifestError as e:
         _fail(err, str(e))
-    names = {a.id: a.file for a in submission.artifacts}
-    with Progress(
-        TextColumn("[progress.description]{task.description}"),
-        BarColumn(),
-        TextColumn("{task.completed}/{task.total} artifacts"),
-        TimeElapsedColumn(),
-        console=err,
-        transient=True,
-    ) as progress:
-        task = progress.add_task("reading", total=len(submission.artifacts))
+        raise  # unreachable: _fail exits
 
-        def on_event(event: IngestEvent) -> None:
-            if event.stage == "start":
-                progress.update(
-                    task, description=f"reading {event.artifact} {names[event.artifact]}"
-                )
-            else:
-                progress.advance(task)
-                if event.stage == "error":
-                    progress.console.print(
-                        f"[yellow]{names[event.artifact]}[/]: {event.message}", highlight=False
-                    )
 
-        return ingest_submission(submission, settings.extraction_options(), on_event)
+class _ProgressDisplay:
+    """A progress bar over a submission's artifacts, on stderr."""
+
+    def __init__(self, submission, err: Console):
+        self.names = {a.id: a.file for a in submission.artifacts}
+        self.progress = Progress(
+            TextColumn("[progress.description]{task.description}"),
+            BarColumn(),
+            TextColumn("{task.completed}/{task.total} artifacts"),
+            TimeElapsedColumn(),
+            console=err,
+            transient=True,
+        )
+        self.task = self.progress.add_task("reading", total=len(self.names))
+
+    def __enter__(self):
+        self.progress.__enter__()
+        return self
+
+    def __exit__(self, *exc):
+        return self.progress.__exit__(*exc)
+
+    def __call__(self, event: IngestEvent) -> None:
+        name = self.names[event.artifact]
+        if event.stage == "start":
+            self.progress.update(self.task, description=f"reading {event.artifact} {name}")
+            return
+        self.progress.advance(self.task)
+        if event.stage == "error":
+            self.progress.console.print(f"[yellow]{name}[/]: {event.message}", highlight=False)
+
+
+def run_ingest(folder: Path, err: Console) -> IngestResult:
+    """Load and ingest a submission folder with a progress display on ``err``."""
+    submission = _load(folder, err)
+    with _ProgressDisplay(submission, err) as display:
+        return ingest_submission(submission, get_settings().extraction_options(), display)
 
 
 def artifact_table(result: IngestResult) -> Table:
@@ -145,6 +160,116 @@ def ingest(folder: Path, json_out: str | None) -> None:
         _write_json(ingest_document(result), json_out)
     if any(a.summary.error for a in result.artifacts):
         sys.exit(EXIT_ARTIFACT_ERRORS)
+
+
+@main.command()
+@click.argument("folder", type=click.Path(path_type=Path))
+@click.option(
+    "--rubric",
+    "rubric_ref",
+    metavar="ID|PATH",
+    help="Rubric id or YAML file (default: the manifest's credential).",
+)
+@click.option(
+    "--json",
+    "json_out",
+    metavar="OUT",
+    required=True,
+    help="Write the analysis report ('-': stdout).",
+)
+def analyze(folder: Path, rubric_ref: str | None, json_out: str) -> None:
+    """Analyse a submission FOLDER: evidence for every rubric detail, citations, word counts."""
+    from models.embedder import get_embedder
+    from models.transcriber import ModelUnavailable
+    from pipelines.analysis import analyze_submission
+    from service.summary import print_summary
+
+    err = _console(stderr=True)
+    settings = get_settings()
+    submission = _load(folder, err)
+    try:
+        rubric = RubricCatalog(settings.rubrics_dir).get(rubric_ref or submission.credential)
+    except RubricError as e:
+        _fail(err, str(e))
+    try:
+        embedder = get_embedder(settings.embedding_model)
+    except ModelUnavailable as e:
+        _fail(err, str(e))
+    with _ProgressDisplay(submission, err) as display:
+        analysis = analyze_submission(
+            submission,
+            rubric,
+            settings.extraction_options(),
+            embedder,
+            settings.data_dir / "index",
+            display,
+        )
+    print_summary(analysis.report, err if json_out == "-" else _console())
+    _write_json(analysis.report.to_json_dict(), json_out)
+
+
+@main.group()
+def rubrics() -> None:
+    """List, show and validate rubrics."""
+
+
+@rubrics.command("list")
+def rubrics_list() -> None:
+    """Every rubric available, with its version and number of details."""
+    out = _console()
+    table = Table("id", "version", "title", "details", "file")
+    catalog = RubricCatalog(get_settings().rubrics_dir)
+    for f in catalog.files():
+        try:
+            from pipelines.rubric_catalog import load_rubric_file
+
+            r = load_rubric_file(f)
+            table.add_row(r.id, r.version, r.title, str(len(r.details)), str(f))
+        except RubricError as e:
+            table.add_row("-", "-", f"[red]invalid: {str(e).splitlines()[0]}[/]", "-", str(f))
+    out.print(table)
+
+
+@rubrics.command("show")
+@click.argument("rubric_ref", metavar="ID|PATH")
+def rubrics_show(rubric_ref: str) -> None:
+    """Outcomes, details, look-fors, part minimums and thresholds of a rubric."""
+    out = _console()
+    try:
+        r = RubricCatalog(get_settings().rubrics_dir).get(rubric_ref)
+    except RubricError as e:
+        _fail(_console(stderr=True), str(e))
+    out.print(f"[bold]{r.title}[/] ({r.id} {r.version})", highlight=False)
+    out.print(f"thresholds: evidence {r.thresholds.evidence}, weak {r.thresholds.weak}")
+    for name, part in r.parts.items():
+        out.print(f"part {name}: {part.title}, at least {part.minimum_words} words")
+    for outcome in r.outcomes:
+        out.print(f"\n[bold]{outcome.id} {outcome.title}[/]", highlight=False)
+        for d in outcome.details:
+            out.print(f"  {d.id} {d.title}: {d.description}", highlight=False)
+            for lf in d.look_fors:
+                out.print(f"      - {lf}", highlight=False)
+
+
+@rubrics.command("validate")
+@click.argument("paths", nargs=-1, type=click.Path(path_type=Path))
+def rubrics_validate(paths: tuple[Path, ...]) -> None:
+    """Validate rubric files (default: every rubric available); errors name file and field."""
+    from pipelines.rubric_catalog import load_rubric_file
+
+    err = _console(stderr=True)
+    files = list(paths) or RubricCatalog(get_settings().rubrics_dir).files()
+    bad = 0
+    for f in files:
+        try:
+            r = load_rubric_file(f)
+            _console().print(
+                f"{f}: ok ({r.id} {r.version}, {len(r.details)} details)", highlight=False
+            )
+        except RubricError as e:
+            bad += 1
+            err.print(f"[red]{e}[/]", highlight=False)
+    sys.exit(EXIT_BAD_INPUT if bad else 0)
 
 
 if __name__ == "__main__":

@@ -31,8 +31,12 @@ def make_text_pdf(path: Path, pages: list[str], unicode_font: bool = False) -> P
         if unicode_font:
             font = "uni"
             page.insert_font(fontname=font, fontbuffer=pymupdf.Font("cjk").buffer)
-        rect = pymupdf.Rect(72, 72, PAGE_W - 72, PAGE_H - 72)
-        page.insert_textbox(rect, text, fontsize=12, fontname=font)
+        # Paragraphs (separated by blank lines) become separate text blocks, as in real PDFs.
+        y = 72.0
+        for paragraph in text.split("\n\n"):
+            rect = pymupdf.Rect(72, y, PAGE_W - 72, PAGE_H - 72)
+            spare = page.insert_textbox(rect, paragraph, fontsize=12, fontname=font)
+            y += rect.height - max(spare, 0) + 12
     doc.save(path, deflate=True, garbage=3)
     doc.close()
     return path

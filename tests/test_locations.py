@@ -30,8 +30,19 @@ def test_every_documented_syntax_parses(raw, place):
 
 @pytest.mark.parametrize(
     "raw",
-    ["", "see attached spreadsheet", "p. 0", "pp. 6-4", "12:75", "13:45-12:30", "page four",
-     "p. 4, 7", "slide", "95", "chapter 2"],
+    [
+        "",
+        "see attached spreadsheet",
+        "p. 0",
+        "pp. 6-4",
+        "12:75",
+        "13:45-12:30",
+        "page four",
+        "p. 4, 7",
+        "slide",
+        "95",
+        "chapter 2",
+    ],
 )
 def test_nonsense_is_rejected_with_advice(raw):
     with pytest.raises(LocationError) as info:
