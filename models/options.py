@@ -36,8 +36,8 @@ class ChunkingOptions:
 
     target_words: int = 90
     max_words: int = 160
-    transcript_target_words: int = 60
-    transcript_max_seconds: float = 30.0
+    transcript_target_words: int = 30
+    transcript_max_seconds: float = 15.0
 
 
 @dataclass(frozen=True)

@@ -17,7 +17,7 @@ from models.report import (
     ReportSuggestion,
     SelfAnalysisResult,
 )
-from models.rubric import Rubric
+from models.rubric import Rubric, Thresholds
 from models.submission import Submission
 from pipelines.index import build_or_load_index
 from pipelines.ingest import IngestResult, ProgressCallback, ingest_submission
@@ -41,7 +41,7 @@ def _snippet(text: str) -> str:
     return text if len(text) <= SNIPPET_CHARS else text[: SNIPPET_CHARS - 1].rsplit(" ", 1)[0] + "…"
 
 
-def _suggestion(match: DetailMatch, s: PlaceSuggestion) -> ReportSuggestion:
+def _suggestion(match: DetailMatch, s: PlaceSuggestion, thresholds: Thresholds) -> ReportSuggestion:
     chunk = s.best.chunk
     text = " ".join(cs.chunk.text for cs in s.chunks) if s.page is None else chunk.text
     return ReportSuggestion(
@@ -51,7 +51,7 @@ def _suggestion(match: DetailMatch, s: PlaceSuggestion) -> ReportSuggestion:
         end_s=round(s.end_s, 2) if s.end_s is not None else None,
         score=round(s.score, 3),
         snippet=_snippet(text),
-        note=proficiency_note(match.detail, s.best),
+        note=proficiency_note(match.detail, s.best, thresholds),
         box=chunk.box.model_dump() if chunk.box else None,
     )
 
@@ -119,7 +119,7 @@ def analyze_submission(
             outcome=m.outcome_id,
             title=m.detail.title,
             status=m.status,  # type: ignore[arg-type]
-            suggestions=[_suggestion(m, s) for s in m.suggestions],
+            suggestions=[_suggestion(m, s, rubric.thresholds) for s in m.suggestions],
             self_analysis=_self_analysis(
                 check_detail(by_detail.get(m.detail.id, []), m, summaries, rubric.thresholds)
             ),

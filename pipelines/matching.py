@@ -31,7 +31,8 @@ MAX_RECORDING_SPAN_S = 90.0
 
 # Modality of intentions and placeholders: what is hoped or planned is not yet evidence.
 _INTENTION = re.compile(
-    r"\b(hope|hopes|plan|plans|intend|intends|aim|aims|want|wants|would like|are going|is going)"
+    # "want to" is left out: "I want to celebrate it" is said now, not planned.
+    r"\b(hope|hopes|plan|plans|intend|intends|aim|aims|would like|are going|is going)"
     r"\s+to\b|\bwill be (added|developed|completed|written|made|shared|decided|created|defined)\b"
     r"|\b(coming soon|to be (added|developed|determined|decided|completed|defined)|not yet)\b"
     r"|\bnext year\b|\bonce\b[^.]*\bapproved\b|\blater (this|in the) year\b",
@@ -41,20 +42,26 @@ _INTENTION = re.compile(
 
 @dataclass(frozen=True)
 class MatchingWeights:
-    """How the signals combine; one set per rubric version so scores stay comparable."""
+    """How the signals combine; one set per rubric version so scores stay comparable.
 
-    dense_description: float = 0.35
-    dense_look_for: float = 0.65
+    Measured on the dev set (bench/eval_devset.py); the region around these values
+    gives the same figures, so they are not fitted to a corner.
+    """
+
+    dense_description: float = 0.4
+    dense_look_for: float = 0.6
     dense: float = 0.7
-    lexical_bm25: float = 0.15
-    lexical_coverage: float = 0.15
+    lexical_bm25: float = 0.3
+    lexical_coverage: float = 0.3
     bm25_saturation: float = 4.0
     intention_discount: float = 0.75
     non_body_factor: float = 0.25
-    competition: float = 0.3
-    competition_margin: float = 0.15
-    center: float = 0.42
-    slope: float = 14.0
+    competition: float = 0.5
+    competition_margin: float = 0.05
+    # The logistic maps raw relevance to [0, 1]: 0.5 at ``center``, and the rubric's
+    # weak threshold (0.3) at about center - 0.08.
+    center: float = 0.45
+    slope: float = 10.6
 
 
 @dataclass(frozen=True)
@@ -147,6 +154,12 @@ class EvidenceMatcher:
         """A ``DetailMatch`` for every detail, in rubric order."""
         w = self.weights
         sims = index.similarities(self._query_vectors)  # all queries in one batch
+        # Every query of a rubric shares its topic (here: professional learning), so a
+        # passage about that topic in general is similar to all of them. Subtracting each
+        # chunk's mean similarity to the rubric's queries keeps what is specific to a detail
+        # and lifts passages whose text is noisy overall (transcripts, OCR).
+        if sims.shape[1]:
+            sims = sims - sims.mean(axis=0, keepdims=True)
         lexical_queries = [" ".join(self._query_texts[a:b]) for a, b in self._spans]
         bm25 = bm25_scores([c.text for c in chunks], lexical_queries)
         chunk_stems = [set(stems(c.text)) for c in chunks]
@@ -204,7 +217,10 @@ class EvidenceMatcher:
                     detail=detail,
                     outcome_id=outcome.id,
                     status=status,
-                    suggestions=shown[:MAX_SUGGESTIONS] if status != "no_evidence" else [],
+                    # With no evidence, the closest places are still shown (fewer, and
+                    # their notes say they fall below the bar), so an assessor can confirm
+                    # the absence quickly.
+                    suggestions=shown[: MAX_SUGGESTIONS if status != "no_evidence" else 3],
                     chunk_scores=scores,
                 )
             )

@@ -7,7 +7,7 @@ decision: the assessor decides.
 
 from __future__ import annotations
 
-from models.rubric import Detail
+from models.rubric import Detail, Thresholds
 from pipelines.matching import ChunkScore
 
 _SHOWN_SIMILARITY = 0.45
@@ -25,11 +25,17 @@ def look_fors_shown(detail: Detail, best: ChunkScore) -> list[str]:
     ]
 
 
-def proficiency_note(detail: Detail, best: ChunkScore) -> str:
+def proficiency_note(detail: Detail, best: ChunkScore, thresholds: Thresholds) -> str:
     """A short note for the assessor about one suggested passage."""
     shown = look_fors_shown(detail, best)
     missing = [lf for lf in detail.look_fors if lf not in shown]
     parts = []
+    if best.score < thresholds.weak:
+        parts.append(
+            "Below the evidence bar: the closest passage found, not evidence as it stands."
+        )
+    elif best.score < thresholds.evidence:
+        parts.append("Related to this detail, but weaker than the evidence bar.")
     if shown:
         parts.append("Appears to show: " + "; ".join(shown) + ".")
     else:

@@ -46,8 +46,8 @@ class Settings(BaseSettings):
     # Chunking.
     chunk_target_words: int = 90
     chunk_max_words: int = 160
-    transcript_chunk_target_words: int = 60
-    transcript_chunk_max_seconds: float = 30.0
+    transcript_chunk_target_words: int = 30
+    transcript_chunk_max_seconds: float = 15.0
     # Sentence embeddings (sentence-transformers).
     embedding_model: str | None = Field(
         default=None,

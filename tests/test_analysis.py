@@ -43,6 +43,10 @@ def test_devset_reports_follow_the_contract(name, tmp_path):
     cited = {e["detail"] for e in gold["self_analysis"]}
     for d in report["details"]:
         assert (d["self_analysis"] is not None) == (d["id"] in cited)
+    for d in report["details"]:
+        if d["status"] == "no_evidence":  # closest places may be shown, marked as below the bar
+            assert all(s["note"].startswith("Below the evidence bar") for s in d["suggestions"])
+            assert all(s["score"] < RUBRIC.thresholds.weak for s in d["suggestions"])
     # Invalid references are reported as such, never as a crash.
     for g in gold["self_analysis"]:
         if g["verdict"] == "invalid_reference":
