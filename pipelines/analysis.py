@@ -94,10 +94,25 @@ def analyze_submission(
     weights: MatchingWeights | None = None,
 ) -> Analysis:
     """Analyse a loaded submission against a rubric; every stage is timed."""
-    timings: dict[str, float] = {}
-    t0 = time.perf_counter()
+    started = time.perf_counter()
     ingest = ingest_submission(submission, options, on_event)
-    timings["ingest"] = time.perf_counter() - t0
+    ingest_s = time.perf_counter() - started
+    return analyze_ingested(ingest, rubric, embedder, index_root, weights, {"ingest": ingest_s})
+
+
+def analyze_ingested(
+    ingest: IngestResult,
+    rubric: Rubric,
+    embedder: Embedder,
+    index_root: Path | None,
+    weights: MatchingWeights | None = None,
+    timings: dict[str, float] | None = None,
+) -> Analysis:
+    """Match, check citations and build the report from an ingestion already done
+    (in one process, or artifact by artifact across workers)."""
+    timings = dict(timings or {})
+    t0 = time.perf_counter() - sum(timings.values())
+    submission = ingest.submission
 
     t = time.perf_counter()
     chunks = ingest.chunks

@@ -272,5 +272,118 @@ def rubrics_validate(paths: tuple[Path, ...]) -> None:
     sys.exit(EXIT_BAD_INPUT if bad else 0)
 
 
+@main.command()
+@click.option("--host", default="127.0.0.1", show_default=True)
+@click.option("--port", default=8000, show_default=True, type=int)
+@click.option(
+    "--example",
+    "example",
+    type=click.Path(path_type=Path),
+    help="Load this submission folder on first start (when the service holds none).",
+)
+def serve(host: str, port: int, example: Path | None) -> None:
+    """Run the API. With no settings: SQLite, local files and an in-process job runner."""
+    import uvicorn
+
+    from service.api.app import create_app
+
+    settings = get_settings()
+    out = _console()
+    _first_start(settings, example, out)
+    mode = "Celery workers on " + settings.redis_url if settings.redis_url else "in-process runner"
+    out.print(f"evreview on http://{host}:{port} (data: {settings.data_dir}; jobs: {mode})")
+    out.print(f"API documentation: http://{host}:{port}/docs", highlight=False)
+    uvicorn.run(create_app(settings), host=host, port=port, log_level="info")
+
+
+def _first_start(settings, example: Path | None, out: Console) -> None:
+    """Create the first admin (printing its token once) and load the example, if asked."""
+    from sqlalchemy import func, select
+
+    from service.context import ServiceContext
+    from service.jobs.queue import CeleryQueue, EmbeddedQueue
+    from service.storage.tables import SubmissionRow, User
+    from service.submissions import load_for_storage, store_submission
+    from service.users import add_user
+
+    ctx = ServiceContext.create(settings)
+    with ctx.db.session() as s:
+        admin = s.scalars(select(User).where(User.role == "admin")).first()
+        submissions = s.scalar(select(func.count()).select_from(SubmissionRow))
+    if admin is None:
+        token = add_user(ctx.db, "admin", "admin")
+        out.print(f"Created user 'admin' (role admin). Its API token, shown only now:\n  {token}")
+        with ctx.db.session() as s:
+            admin = s.scalars(select(User).where(User.role == "admin")).one()
+    if example is not None and not submissions:
+        ctx.queue = (
+            CeleryQueue(settings.redis_url, settings.task_visibility_timeout_s)
+            if settings.redis_url
+            else EmbeddedQueue(ctx.db)
+        )
+        try:
+            submission = load_for_storage(ctx, example)
+        except ManifestError as e:
+            _fail(_console(stderr=True), str(e))
+        sid = store_submission(ctx, example, submission, admin.id)
+        out.print(
+            f"Loaded {example} as submission {sid}; its report will be at "
+            f"/api/submissions/{sid}/analysis",
+            highlight=False,
+        )
+    ctx.db.engine.dispose()
+
+
+@main.command()
+@click.option("--concurrency", default=1, show_default=True, type=int, help="Worker processes.")
+def worker(concurrency: int) -> None:
+    """Run a Celery worker (needs EVREVIEW_REDIS_URL and EVREVIEW_DATABASE_URL)."""
+    from service.jobs.celery_app import make_celery
+
+    settings = get_settings()
+    if not settings.redis_url:
+        _fail(
+            _console(stderr=True),
+            "EVREVIEW_REDIS_URL is not set: the embedded runner in "
+            "`evreview serve` does the work without workers",
+        )
+    assert settings.redis_url
+    from service.storage.database import migrate
+
+    migrate(settings.resolved_database_url)
+    app = make_celery(settings.redis_url, settings.task_visibility_timeout_s)
+    app.worker_main(
+        [
+            "worker",
+            "--loglevel=INFO",
+            f"--concurrency={concurrency}",
+            "--without-gossip",
+            "--without-mingle",
+            "--without-heartbeat",
+        ]
+    )
+
+
+@main.group()
+def users() -> None:
+    """Manage users and their API tokens."""
+
+
+@users.command("add")
+@click.argument("name")
+@click.option("--role", required=True, type=click.Choice(["candidate", "assessor", "admin"]))
+def users_add(name: str, role: str) -> None:
+    """Create a user and print its API token (shown once; only a hash is stored)."""
+    from service.context import ServiceContext
+    from service.users import UserError, add_user
+
+    ctx = ServiceContext.create(get_settings())
+    try:
+        token = add_user(ctx.db, name, role)
+    except UserError as e:
+        _fail(_console(stderr=True), str(e))
+    click.echo(token)
+
+
 if __name__ == "__main__":
     main()

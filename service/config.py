@@ -57,10 +57,53 @@ class Settings(BaseSettings):
     rubrics_dir: Path | None = Field(
         default=None, description="An extra folder of rubric YAML files."
     )
+    # The service: embedded default (SQLite, local files, in-process runner) unless set.
+    database_url: str | None = Field(
+        default=None,
+        description="SQLAlchemy URL, e.g. postgresql+psycopg://user@host/db. "
+        "Default: SQLite in the data folder.",
+    )
+    redis_url: str | None = Field(
+        default=None,
+        description="Redis URL; when set, jobs go to Celery workers (`evreview worker`).",
+    )
+    blob_dir: Path | None = Field(
+        default=None, description="Local content-addressed file store. Default: data folder."
+    )
+    s3_bucket: str | None = Field(
+        default=None, description="Store artifacts in this S3-compatible bucket instead."
+    )
+    s3_endpoint_url: str | None = None
+    s3_prefix: str = "evreview/"
+    max_file_mb: float = 200.0
+    max_submission_mb: float = 1024.0
+    max_files: int = 200
+    task_visibility_timeout_s: int = Field(
+        default=3600,
+        description="Seconds before a task a dead worker held is delivered again.",
+    )
+    runner_poll_s: float = 1.0
 
     @property
     def extraction_cache_dir(self) -> Path:
         return self.data_dir / "cache" / "extract"
+
+    @property
+    def resolved_database_url(self) -> str:
+        return self.database_url or f"sqlite:///{self.data_dir / 'evreview.db'}"
+
+    @property
+    def resolved_blob_dir(self) -> Path:
+        return self.blob_dir or self.data_dir / "blobs"
+
+    @property
+    def work_dir(self) -> Path:
+        """Where stored submissions are laid out as folders for the pipelines."""
+        return self.data_dir / "work"
+
+    @property
+    def index_dir(self) -> Path:
+        return self.data_dir / "index"
 
     def extraction_options(self) -> ExtractionOptions:
         """The typed options the extraction pipeline takes (pipelines never read env)."""
