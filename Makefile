@@ -3,13 +3,17 @@ VENV ?= .venv
 PY := $(VENV)/bin/python
 export HF_HUB_OFFLINE := 1
 
-.PHONY: setup run test check lint bench eval example
+.PHONY: setup run analyze-example test check lint bench eval example
 
 setup:
 	bash scripts/setup.sh
 
-## Set up, then analyse the example submission shipped under examples/.
+## Set up, then start the service on the embedded default with the example loaded.
 run: setup
+	$(VENV)/bin/evreview serve --example examples/submission
+
+## Analyse the example on the command line, without the service.
+analyze-example: setup
 	mkdir -p examples/out
 	$(VENV)/bin/evreview analyze examples/submission --json examples/out/analysis.json
 
@@ -26,6 +30,7 @@ check: setup
 bench: setup
 	$(PY) bench/ingest_bench.py
 	$(PY) bench/analyze_bench.py
+	$(PY) bench/service_bench.py
 
 ## Rebuild the example submission's files (they are committed).
 example: setup

@@ -32,7 +32,7 @@ def bundled_embedding_path() -> Path:
 class Embedder:
     """Sentence embeddings for chunks (documents) and rubric details (queries)."""
 
-    def __init__(self, model_dir: str | None = None):
+    def __init__(self, model_dir: str | None = None, threads: int = 0):
         os.environ.setdefault("HF_HUB_OFFLINE", "1")
         os.environ.setdefault("HF_HUB_DISABLE_PROGRESS_BARS", "1")
         os.environ.setdefault("TRANSFORMERS_VERBOSITY", "error")
@@ -42,6 +42,11 @@ class Embedder:
                 f"embedding model directory not found: {path} (set EVREVIEW_EMBEDDING_MODEL)"
             )
         from sentence_transformers import SentenceTransformer
+
+        if threads > 0:  # e.g. one worker process per core
+            import torch
+
+            torch.set_num_threads(threads)
 
         try:
             self._model = SentenceTransformer(str(path), device="cpu")
@@ -68,13 +73,14 @@ class Embedder:
         return np.asarray(vectors, dtype=np.float32)
 
 
-_instances: dict[str | None, Embedder] = {}
+_instances: dict[tuple[str | None, int], Embedder] = {}
 _instances_lock = threading.Lock()
 
 
-def get_embedder(model_dir: str | None = None) -> Embedder:
+def get_embedder(model_dir: str | None = None, threads: int = 0) -> Embedder:
     """The process-wide embedder for a model directory (None: the bundled model)."""
     with _instances_lock:
-        if model_dir not in _instances:
-            _instances[model_dir] = Embedder(model_dir)
-        return _instances[model_dir]
+        key = (model_dir, threads)
+        if key not in _instances:
+            _instances[key] = Embedder(model_dir, threads)
+        return _instances[key]

@@ -192,7 +192,7 @@ def analyze(folder: Path, rubric_ref: str | None, json_out: str) -> None:
     except RubricError as e:
         _fail(err, str(e))
     try:
-        embedder = get_embedder(settings.embedding_model)
+        embedder = get_embedder(settings.embedding_model, settings.embedding_threads)
     except ModelUnavailable as e:
         _fail(err, str(e))
     with _ProgressDisplay(submission, err) as display:

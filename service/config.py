@@ -54,6 +54,9 @@ class Settings(BaseSettings):
         description="A sentence-transformers model directory. Default: the bundled "
         "all-MiniLM-L6-v2.",
     )
+    embedding_threads: int = Field(
+        default=0, description="CPU threads for embeddings (0: torch's default, every core)."
+    )
     rubrics_dir: Path | None = Field(
         default=None, description="An extra folder of rubric YAML files."
     )

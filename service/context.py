@@ -46,7 +46,7 @@ class ServiceContext:
         """The process-wide embedding model."""
         from models.embedder import get_embedder
 
-        return get_embedder(self.settings.embedding_model)
+        return get_embedder(self.settings.embedding_model, self.settings.embedding_threads)
 
     @property
     def scaled_out(self) -> bool:
