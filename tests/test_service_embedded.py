@@ -229,3 +229,18 @@ def test_refused_uploads_leave_nothing_behind(service, tmp_path):
         assert r.status_code == 400
     assert _stored_counts(data) == before
     assert not any((data / "incoming").iterdir())
+
+
+def test_openapi_documents_every_route(service):
+    server, _tokens, _ = service
+    spec = httpx.get(f"{server.url}/openapi.json").json()
+    assert set(spec["paths"]) >= {
+        "/api/submissions",
+        "/api/submissions/{submission_id}",
+        "/api/submissions/{submission_id}/analysis",
+        "/api/submissions/{submission_id}/analyze",
+        "/api/submissions/{submission_id}/artifacts/{artifact_id}/file",
+        "/api/submissions/{submission_id}/artifacts/{artifact_id}/pages/{number}.png",
+    }
+    upload = spec["paths"]["/api/submissions"]["post"]
+    assert "202" in upload["responses"]
