@@ -17,8 +17,10 @@ analyze-example: setup
 	mkdir -p examples/out
 	$(VENV)/bin/evreview analyze examples/submission --json examples/out/analysis.json
 
-## Set up, then run the whole test suite (real models, real ffmpeg and tesseract).
-test: setup
+## Set up (with Chromium for the browser tests), then run the whole test suite:
+## real models, ffmpeg, tesseract, PostgreSQL, Redis, Celery workers and a browser.
+test:
+	EVREVIEW_SETUP_BROWSER=1 bash scripts/setup.sh
 	$(PY) -m pytest -q
 
 ## Lint, format check and type check.

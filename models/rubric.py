@@ -66,6 +66,9 @@ class Rubric(_Strict):
     version: str
     overview: str = ""
     decision_rule: str = "every_detail_proficient"
+    double_blind: bool = Field(
+        default=False, description="Two assessors review without seeing each other's work."
+    )
     parts: dict[str, PartRule] = Field(default_factory=dict)
     thresholds: Thresholds
     outcomes: list[Outcome] = Field(min_length=1)

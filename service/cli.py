@@ -372,17 +372,76 @@ def users() -> None:
 @users.command("add")
 @click.argument("name")
 @click.option("--role", required=True, type=click.Choice(["candidate", "assessor", "admin"]))
-def users_add(name: str, role: str) -> None:
+@click.option(
+    "--password",
+    "ask_password",
+    is_flag=True,
+    help="Also ask for a password, for signing in with a browser.",
+)
+def users_add(name: str, role: str, ask_password: bool) -> None:
     """Create a user and print its API token (shown once; only a hash is stored)."""
     from service.context import ServiceContext
+    from service.review import ReviewError, set_password
     from service.users import UserError, add_user
 
     ctx = ServiceContext.create(get_settings())
+    password = None
+    if ask_password:
+        password = click.prompt("Password", hide_input=True, confirmation_prompt=True)
     try:
         token = add_user(ctx.db, name, role)
-    except UserError as e:
+        if password is not None:
+            set_password(ctx.db, name, password)
+    except (UserError, ReviewError) as e:
         _fail(_console(stderr=True), str(e))
     click.echo(token)
+
+
+@users.command("password")
+@click.argument("name")
+@click.option(
+    "--password",
+    prompt=True,
+    hide_input=True,
+    confirmation_prompt=True,
+    help="The new password (asked for when not given).",
+)
+def users_password(name: str, password: str) -> None:
+    """Set a user's password for signing in with a browser."""
+    from service.context import ServiceContext
+    from service.review import ReviewError, set_password
+
+    ctx = ServiceContext.create(get_settings())
+    try:
+        set_password(ctx.db, name, password)
+    except ReviewError as e:
+        _fail(_console(stderr=True), str(e))
+    click.echo(f"password set for {name}")
+
+
+@main.command()
+@click.argument("submission_id")
+@click.argument("assessor")
+def assign(submission_id: str, assessor: str) -> None:
+    """Assign an ASSESSOR (a user name) to review SUBMISSION_ID."""
+    from sqlalchemy import select
+
+    from service.context import ServiceContext
+    from service.review import ReviewError
+    from service.review import assign as assign_assessor
+    from service.storage.tables import User
+
+    ctx = ServiceContext.create(get_settings())
+    with ctx.db.session() as s:
+        admin = s.scalars(select(User).where(User.role == "admin").order_by(User.id)).first()
+    if admin is None:
+        _fail(_console(stderr=True), "no admin user yet: `evreview serve` creates one")
+    assert admin is not None
+    try:
+        assign_assessor(ctx.db, submission_id, assessor, admin)
+    except ReviewError as e:
+        _fail(_console(stderr=True), str(e))
+    click.echo(f"{assessor} assigned to {submission_id}")
 
 
 if __name__ == "__main__":

@@ -67,10 +67,21 @@ def _context(request: Request) -> ServiceContext:
 Ctx = Annotated[ServiceContext, Depends(_context)]
 
 
-def current_user(ctx: Ctx, authorization: Annotated[str | None, Header()] = None) -> User:
-    """The user of the request's bearer token (401 without a valid one)."""
+SESSION_COOKIE = "evreview_session"
+
+
+def current_user(
+    request: Request, ctx: Ctx, authorization: Annotated[str | None, Header()] = None
+) -> User:
+    """The user of the request's bearer token, or of the browser's session cookie (for
+    page images and players in the review pages); 401 without either."""
     scheme, _, token = (authorization or "").partition(" ")
-    user = user_for_token(ctx.db, token.strip()) if scheme.lower() == "bearer" else None
+    if authorization:
+        user = user_for_token(ctx.db, token.strip()) if scheme.lower() == "bearer" else None
+    else:
+        from service.review import user_for_session
+
+        user = user_for_session(ctx.db, request.cookies.get(SESSION_COOKIE, ""))
     if user is None:
         raise HTTPException(401, "missing or invalid API token (Authorization: Bearer <token>)")
     return user
@@ -165,6 +176,10 @@ def create_app(settings: Settings | None = None, *, start_runner: bool = True) -
                     f"({settings.max_submission_mb:g} MB)",
                 )
         return await call_next(request)
+
+    from service.web.routes import mount_web
+
+    mount_web(app)
 
     @app.get("/api/health")
     def health(ctx: Ctx) -> dict[str, str]:

@@ -22,6 +22,7 @@ class User(Base):
     name: Mapped[str] = mapped_column(String(200), unique=True)
     role: Mapped[str] = mapped_column(String(20))
     token_hash: Mapped[str] = mapped_column(String(64), unique=True)
+    password_hash: Mapped[str | None] = mapped_column(String(200), nullable=True)
     created_at: Mapped[datetime] = mapped_column(default=utcnow)
 
 
@@ -113,3 +114,103 @@ class JobRow(Base):
     error: Mapped[str | None] = mapped_column(Text, nullable=True)
     created_at: Mapped[datetime] = mapped_column(default=utcnow)
     updated_at: Mapped[datetime] = mapped_column(default=utcnow, onupdate=utcnow)
+
+
+class BrowserSession(Base):
+    """A signed-in browser; the cookie holds a token, the table only its hash."""
+
+    __tablename__ = "browser_sessions"
+    token_hash: Mapped[str] = mapped_column(String(64), primary_key=True)
+    user_id: Mapped[int] = mapped_column(ForeignKey("users.id", ondelete="CASCADE"))
+    created_at: Mapped[datetime] = mapped_column(default=utcnow)
+    expires_at: Mapped[datetime] = mapped_column()
+
+
+class Assignment(Base):
+    """An assessor assigned to review a submission."""
+
+    __tablename__ = "assignments"
+    submission_id: Mapped[str] = mapped_column(
+        ForeignKey("submissions.id", ondelete="CASCADE"), primary_key=True
+    )
+    assessor_id: Mapped[int] = mapped_column(ForeignKey("users.id"), primary_key=True)
+    assigned_by: Mapped[int | None] = mapped_column(ForeignKey("users.id"), nullable=True)
+    created_at: Mapped[datetime] = mapped_column(default=utcnow)
+
+
+class DetailReview(Base):
+    """One assessor's current decision on one detail (the history is in ``labels``)."""
+
+    __tablename__ = "detail_reviews"
+    submission_id: Mapped[str] = mapped_column(
+        ForeignKey("submissions.id", ondelete="CASCADE"), primary_key=True
+    )
+    assessor_id: Mapped[int] = mapped_column(ForeignKey("users.id"), primary_key=True)
+    detail_id: Mapped[str] = mapped_column(String(50), primary_key=True)
+    decision: Mapped[str | None] = mapped_column(String(20), nullable=True)
+    comment: Mapped[str | None] = mapped_column(Text, nullable=True)
+    updated_at: Mapped[datetime] = mapped_column(default=utcnow, onupdate=utcnow)
+
+
+class Label(Base):
+    """Every confirmation, correction and decision, kept for evaluating rubric changes."""
+
+    __tablename__ = "labels"
+    id: Mapped[int] = mapped_column(Integer, primary_key=True, autoincrement=True)
+    submission_id: Mapped[str] = mapped_column(
+        ForeignKey("submissions.id", ondelete="CASCADE"), index=True
+    )
+    report_id: Mapped[int | None] = mapped_column(Integer, nullable=True)
+    detail_id: Mapped[str] = mapped_column(String(50))
+    assessor_id: Mapped[int] = mapped_column(ForeignKey("users.id"), index=True)
+    # confirm | reject | mark | decide
+    kind: Mapped[str] = mapped_column(String(20))
+    artifact: Mapped[str | None] = mapped_column(String(100), nullable=True)
+    page: Mapped[int | None] = mapped_column(Integer, nullable=True)
+    start_s: Mapped[float | None] = mapped_column(nullable=True)
+    end_s: Mapped[float | None] = mapped_column(nullable=True)
+    suggestion_rank: Mapped[int | None] = mapped_column(Integer, nullable=True)
+    machine_score: Mapped[float | None] = mapped_column(nullable=True)
+    decision: Mapped[str | None] = mapped_column(String(20), nullable=True)
+    comment: Mapped[str | None] = mapped_column(Text, nullable=True)
+    rubric_id: Mapped[str | None] = mapped_column(String(200), nullable=True)
+    rubric_version: Mapped[str | None] = mapped_column(String(100), nullable=True)
+    created_at: Mapped[datetime] = mapped_column(default=utcnow)
+
+
+class ReviewSubmission(Base):
+    """An assessor's submitted overall decision on a submission."""
+
+    __tablename__ = "review_submissions"
+    submission_id: Mapped[str] = mapped_column(
+        ForeignKey("submissions.id", ondelete="CASCADE"), primary_key=True
+    )
+    assessor_id: Mapped[int] = mapped_column(ForeignKey("users.id"), primary_key=True)
+    decision: Mapped[str] = mapped_column(String(20))
+    feedback: Mapped[str | None] = mapped_column(Text, nullable=True)
+    submitted_at: Mapped[datetime] = mapped_column(default=utcnow)
+
+
+class FinalDecision(Base):
+    """The reconciled decision, with feedback for the candidate."""
+
+    __tablename__ = "final_decisions"
+    submission_id: Mapped[str] = mapped_column(
+        ForeignKey("submissions.id", ondelete="CASCADE"), primary_key=True
+    )
+    decided_by: Mapped[int] = mapped_column(ForeignKey("users.id"))
+    decision: Mapped[str] = mapped_column(String(20))
+    feedback: Mapped[str | None] = mapped_column(Text, nullable=True)
+    decided_at: Mapped[datetime] = mapped_column(default=utcnow)
+
+
+class AuditEntry(Base):
+    """Who did what and when; the service only ever appends to it."""
+
+    __tablename__ = "audit_log"
+    id: Mapped[int] = mapped_column(Integer, primary_key=True, autoincrement=True)
+    at: Mapped[datetime] = mapped_column(default=utcnow, index=True)
+    user_id: Mapped[int | None] = mapped_column(ForeignKey("users.id"), nullable=True)
+    action: Mapped[str] = mapped_column(String(50))
+    submission_id: Mapped[str | None] = mapped_column(String(32), nullable=True, index=True)
+    detail: Mapped[str | None] = mapped_column(Text, nullable=True)
