@@ -250,3 +250,17 @@ def test_pages_refuse_what_a_role_may_not_see(workspace):
     r = page.request.get(f"{server.url}/api/submissions/{sid}/artifacts/A1/file")
     assert r.status == 401
     context.close()
+
+
+def test_agreement_page_after_the_review(workspace):
+    """Runs after test_review_workflow: both assessors decided every detail."""
+    server, browser, _sid, _report = workspace
+    context, page = sign_in(browser, server, "lead")
+    page.goto(f"{server.url}/admin/agreement")
+    text = page.content()
+    assert "<svg" in text and "kappa" in text.lower()
+    shot(page, "agreement")
+    ana_ctx, ana = sign_in(browser, server, "ana")
+    assert ana.goto(f"{server.url}/admin/agreement").status == 403
+    ana_ctx.close()
+    context.close()

@@ -440,7 +440,10 @@ def final_decision(
 
 def mount_web(app: FastAPI) -> None:
     """Add the pages, their static files, and the sign-in redirect to an app."""
+    from service.web import admin_routes  # imports this module's page helpers
+
     app.include_router(router)
+    app.include_router(admin_routes.router)
     app.mount("/static", StaticFiles(directory=str(HERE / "static")), name="static")
 
     @app.exception_handler(NotSignedIn)
