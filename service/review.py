@@ -209,7 +209,11 @@ def anonymous_label(submission_id: str) -> str:
 def triage_queue(db: Database, user: User) -> list[QueueRow]:
     """The user's assigned submissions (all, for admins), with counts from their reports."""
     with db.session() as s:
-        q = select(SubmissionRow).order_by(SubmissionRow.created_at)
+        q = (
+            select(SubmissionRow)
+            .where(SubmissionRow.phase == "submitted")
+            .order_by(SubmissionRow.created_at)
+        )
         if user.role != "admin":
             q = q.join(Assignment, Assignment.submission_id == SubmissionRow.id).where(
                 Assignment.assessor_id == user.id

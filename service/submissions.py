@@ -41,11 +41,18 @@ def load_for_storage(ctx: ServiceContext, folder: Path) -> Submission:
 
 
 def store_submission(
-    ctx: ServiceContext, folder: Path, submission: Submission, owner_id: int
+    ctx: ServiceContext,
+    folder: Path,
+    submission: Submission,
+    owner_id: int,
+    *,
+    phase: str = "submitted",
+    parent_id: str | None = None,
 ) -> str:
     """Put the files in the store and the records in the database, then queue the work.
 
-    Nothing is left behind when this fails: blobs it added are removed again.
+    Nothing is left behind when this fails: blobs it added are removed again. A new
+    version of an earlier submission names it as ``parent_id``; both are kept.
     """
     assert ctx.queue is not None
     submission_id = uuid.uuid4().hex
@@ -59,12 +66,19 @@ def store_submission(
                 added.append(key)
             stored.append((rel, key, path.stat().st_size))
         with ctx.db.session() as s:
+            version = 1
+            if parent_id is not None:
+                parent = s.get(SubmissionRow, parent_id)
+                version = (parent.version if parent else 0) + 1
             s.add(
                 SubmissionRow(
                     id=submission_id,
                     owner_id=owner_id,
                     credential=submission.credential,
                     candidate=submission.candidate,
+                    phase=phase,
+                    version=version,
+                    parent_id=parent_id,
                 )
             )
             s.flush()

@@ -10,7 +10,7 @@ from contextlib import asynccontextmanager
 from pathlib import Path
 from typing import Annotated, Any
 
-from fastapi import Depends, FastAPI, File, Header, HTTPException, Query, Request, UploadFile
+from fastapi import Depends, FastAPI, File, Form, Header, HTTPException, Query, Request, UploadFile
 from fastapi.exceptions import RequestValidationError
 from fastapi.responses import FileResponse, JSONResponse, Response
 from pydantic import BaseModel
@@ -198,6 +198,9 @@ def create_app(settings: Settings | None = None, *, start_runner: bool = True) -
             list[UploadFile] | None,
             File(description="The manifest's files; each file name is its path in the folder"),
         ] = None,
+        draft: Annotated[
+            bool, Form(description="Keep it as the candidate's draft (not yet for assessment)")
+        ] = False,
     ) -> Accepted | JSONResponse:
         """Upload a submission (a zip, or the manifest and its files); its work is queued."""
         _require(user, "candidate", "admin")
@@ -222,7 +225,8 @@ def create_app(settings: Settings | None = None, *, start_runner: bool = True) -
                 problems = [f"submission.yaml: {p}" for p in e.problems]
                 return _error(422, "; ".join(problems), problems=problems)
             check_content_types(submission)
-            submission_id = store_submission(ctx, folder, submission, user.id)
+            phase = "draft" if draft else "submitted"
+            submission_id = store_submission(ctx, folder, submission, user.id, phase=phase)
         except UploadRefused as e:
             return _error(e.status_code, e.message)
         finally:
@@ -355,6 +359,9 @@ def create_app(settings: Settings | None = None, *, start_runner: bool = True) -
 def _summary(row: SubmissionRow) -> dict[str, Any]:
     return {
         "id": row.id,
+        "phase": row.phase,
+        "version": row.version,
+        "parent_id": row.parent_id,
         "credential": row.credential,
         "candidate": row.candidate,
         "status": row.status,

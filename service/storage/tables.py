@@ -37,6 +37,10 @@ class SubmissionRow(Base):
     # reading | matching | done
     stage: Mapped[str] = mapped_column(String(20), default="reading")
     error: Mapped[str | None] = mapped_column(Text, nullable=True)
+    # draft (the candidate is still checking it) | submitted (for assessment)
+    phase: Mapped[str] = mapped_column(String(20), default="submitted", server_default="submitted")
+    version: Mapped[int] = mapped_column(Integer, default=1, server_default="1")
+    parent_id: Mapped[str | None] = mapped_column(String(32), nullable=True, index=True)
     created_at: Mapped[datetime] = mapped_column(default=utcnow)
     updated_at: Mapped[datetime] = mapped_column(default=utcnow, onupdate=utcnow)
 

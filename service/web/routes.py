@@ -111,14 +111,6 @@ def home(user: PageUser) -> Response:
     return RedirectResponse("/queue" if user.role in ("assessor", "admin") else "/mine", 303)
 
 
-@router.get("/mine")
-def my_submissions(request: Request, ctx: Ctx, user: PageUser) -> HTMLResponse:
-    """A candidate's own submissions and their status."""
-    with ctx.db.session() as s:
-        rows = list(s.scalars(select(SubmissionRow).where(SubmissionRow.owner_id == user.id)))
-    return _render(request, "mine.html", user, rows=rows)
-
-
 SORTS = {
     "age": lambda r: -r.age_days,
     "none": lambda r: -r.none,
@@ -440,10 +432,11 @@ def final_decision(
 
 def mount_web(app: FastAPI) -> None:
     """Add the pages, their static files, and the sign-in redirect to an app."""
-    from service.web import admin_routes  # imports this module's page helpers
+    from service.web import admin_routes, candidate_routes  # they use this module's helpers
 
     app.include_router(router)
     app.include_router(admin_routes.router)
+    app.include_router(candidate_routes.router)
     app.mount("/static", StaticFiles(directory=str(HERE / "static")), name="static")
 
     @app.exception_handler(NotSignedIn)
