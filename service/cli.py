@@ -208,6 +208,110 @@ def analyze(folder: Path, rubric_ref: str | None, json_out: str) -> None:
     _write_json(analysis.report.to_json_dict(), json_out)
 
 
+def _evaluate_rubric(rubric_ref: str, folders: list[Path], err: Console):
+    """Analyse every gold folder with a rubric; the evaluation."""
+    from models.embedder import get_embedder
+    from pipelines.analysis import analyze_submission
+    from pipelines.evaluation import Evaluation, evaluate_report, load_gold
+
+    settings = get_settings()
+    try:
+        rubric = RubricCatalog(settings.rubrics_dir).get(rubric_ref)
+    except RubricError as e:
+        _fail(err, str(e))
+    embedder = get_embedder(settings.embedding_model, settings.embedding_threads)
+    evaluation = Evaluation()
+    for folder in folders:
+        submission = _load(folder, err)
+        with _ProgressDisplay(submission, err) as display:
+            analysis = analyze_submission(
+                submission,
+                rubric,
+                settings.extraction_options(),
+                embedder,
+                settings.index_dir,
+                display,
+            )
+        evaluate_report(analysis.report.to_json_dict(), load_gold(folder), evaluation)
+        evaluation.submissions.append(folder.name)
+    return rubric, evaluation
+
+
+def _figure(tally, metric: str) -> str:
+    value = tally.value(metric)
+    return "-" if value is None else f"{value:.3f} ({tally.hits[metric]}/{tally.cases[metric]})"
+
+
+@main.command("eval")
+@click.option(
+    "--rubric", "rubric_ref", required=True, metavar="ID|PATH", help="The rubric to evaluate."
+)
+@click.option(
+    "--set",
+    "set_dir",
+    required=True,
+    type=click.Path(path_type=Path),
+    help="A folder of submission folders with gold.yaml (or one such folder).",
+)
+@click.option(
+    "--against",
+    "against_ref",
+    metavar="ID|PATH",
+    help="A second rubric (e.g. the published one) to compare with, detail by detail.",
+)
+@click.option("--json", "json_out", metavar="OUT", help="Write the figures as JSON ('-': stdout).")
+def evaluate(rubric_ref: str, set_dir: Path, against_ref: str | None, json_out: str | None) -> None:
+    """Measure a rubric's evidence matching on labelled submissions (gold.yaml)."""
+    from pipelines.evaluation import METRICS, gold_sets
+
+    err = _console(stderr=True)
+    if not set_dir.is_dir() or not (folders := gold_sets(set_dir)):
+        _fail(err, f"{set_dir}: no submission folder with a gold.yaml")
+    rubric, evaluation = _evaluate_rubric(rubric_ref, folders, err)
+    other = _evaluate_rubric(against_ref, folders, err) if against_ref else None
+    out = err if json_out == "-" else _console()
+    table = Table(title=f"{rubric.id} {rubric.version} on {len(folders)} submission(s)")
+    table.add_column("detail")
+    for m in METRICS:
+        table.add_column(m)
+    rows = [("overall", evaluation.overall), *sorted(evaluation.per_detail.items())]
+    for name, tally in rows:
+        cells = []
+        for m in METRICS:
+            text = _figure(tally, m)
+            if other is not None:
+                base = other[1].overall if name == "overall" else other[1].per_detail.get(name)
+                a, b = tally.value(m), base.value(m) if base else None
+                if a is not None and b is not None and abs(a - b) > 1e-9:
+                    text += " [green]better[/]" if a > b else " [red]worse[/]"
+            cells.append(text)
+        table.add_row(name, *cells)
+    out.print(table)
+    if other is not None:
+        out.print(f"Compared with {other[0].id} {other[0].version}.", highlight=False)
+    if json_out:
+        doc = {
+            "rubric": {"id": rubric.id, "version": rubric.version},
+            "submissions": evaluation.submissions,
+            "overall": {
+                m: {
+                    "value": evaluation.overall.value(m),
+                    "hits": evaluation.overall.hits[m],
+                    "cases": evaluation.overall.cases[m],
+                }
+                for m in METRICS
+            },
+            "per_detail": {
+                d: {
+                    m: {"value": t.value(m), "hits": t.hits[m], "cases": t.cases[m]}
+                    for m in METRICS
+                }
+                for d, t in sorted(evaluation.per_detail.items())
+            },
+        }
+        _write_json(doc, json_out)
+
+
 @main.group()
 def rubrics() -> None:
     """List, show and validate rubrics."""
@@ -442,6 +546,101 @@ def assign(submission_id: str, assessor: str) -> None:
     except ReviewError as e:
         _fail(_console(stderr=True), str(e))
     click.echo(f"{assessor} assigned to {submission_id}")
+
+
+EXIT_NOT_READY = 1
+
+
+def _writable(path: Path | None, err: Console) -> None:
+    """Refuse an output file whose folder does not exist, before any work is done."""
+    if path is not None and not path.resolve().parent.is_dir():
+        _fail(err, f"cannot write {path}: the folder {path.parent} does not exist")
+
+
+@main.command()
+@click.argument("folder", type=click.Path(path_type=Path))
+@click.option(
+    "--rubric",
+    "rubric_ref",
+    metavar="ID|PATH",
+    help="Rubric id or YAML file (default: the manifest's credential).",
+)
+@click.option(
+    "--html",
+    "html_out",
+    metavar="FILE",
+    type=click.Path(dir_okay=False, path_type=Path),
+    help="Also write the report as one self-contained HTML page.",
+)
+@click.option(
+    "--pdf",
+    "pdf_out",
+    metavar="FILE",
+    type=click.Path(dir_okay=False, path_type=Path),
+    help="Also write the report as a PDF to keep.",
+)
+@click.option(
+    "--json",
+    "json_out",
+    metavar="OUT",
+    help="Also write the readiness report as JSON ('-': stdout, the report then goes to stderr).",
+)
+def check(
+    folder: Path,
+    rubric_ref: str | None,
+    html_out: Path | None,
+    pdf_out: Path | None,
+    json_out: str | None,
+) -> None:
+    """Check a submission FOLDER before submitting it: evidence for every detail, the
+    self-analysis citations, word counts and unreadable artifacts.
+
+    Automated guidance, not an assessment decision: a human assessor decides.
+    Exit status: 0 nothing blocks submission, 1 something does, 2 the folder is unusable.
+    """
+    from models.embedder import get_embedder
+    from models.transcriber import ModelUnavailable
+    from pipelines.analysis import analyze_submission
+    from pipelines.readiness import build_readiness
+    from service.readiness_render import render_html, render_pdf, render_terminal, report_console
+
+    err = _console(stderr=True)
+    for out_path in (html_out, pdf_out, Path(json_out) if json_out not in (None, "-") else None):
+        _writable(out_path, err)
+    settings = get_settings()
+    submission = _load(folder, err)
+    try:
+        rubric = RubricCatalog(settings.rubrics_dir).get(rubric_ref or submission.credential)
+    except RubricError as e:
+        _fail(err, str(e))
+    try:
+        embedder = get_embedder(settings.embedding_model, settings.embedding_threads)
+    except ModelUnavailable as e:
+        _fail(err, str(e))
+    with _ProgressDisplay(submission, err) as display:
+        analysis = analyze_submission(
+            submission,
+            rubric,
+            settings.extraction_options(),
+            embedder,
+            settings.data_dir / "index",
+            display,
+        )
+    titles = {a.id: a.title for a in submission.artifacts if a.title}
+    readiness = build_readiness(analysis.report, rubric, titles)
+    try:
+        if html_out is not None:
+            html_out.write_text(render_html(readiness), encoding="utf-8")
+            err.print(f"HTML report written to {html_out}", highlight=False)
+        if pdf_out is not None:
+            render_pdf(readiness, pdf_out)
+            err.print(f"PDF report written to {pdf_out}", highlight=False)
+        if json_out:
+            _write_json(readiness.to_json_dict(), json_out)
+    except OSError as e:
+        _fail(err, f"cannot write the report: {e}")
+    render_terminal(readiness, report_console(stderr=json_out == "-"))
+    sys.exit(0 if readiness.ready else EXIT_NOT_READY)
 
 
 if __name__ == "__main__":
