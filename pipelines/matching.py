@@ -58,8 +58,8 @@ class MatchingWeights:
     non_body_factor: float = 0.25
     competition: float = 0.5
     competition_margin: float = 0.05
-    # The logistic maps raw relevance to [0, 1]: 0.5 at ``center``, and the rubric's
-    # weak threshold (0.3) at about center - 0.08.
+    # The logistic maps raw relevance to [0, 1], 0.5 at ``center``; the rubric's thresholds
+    # are set on that scale (`evreview calibrate` proposes them from labelled data).
     center: float = 0.45
     slope: float = 10.6
 

@@ -208,11 +208,11 @@ def analyze(folder: Path, rubric_ref: str | None, json_out: str) -> None:
     _write_json(analysis.report.to_json_dict(), json_out)
 
 
-def _evaluate_rubric(rubric_ref: str, folders: list[Path], err: Console):
-    """Analyse every gold folder with a rubric; the evaluation."""
+def _analyze_set(rubric_ref: str, folders: list[Path], err: Console):
+    """Analyse every labelled folder with a rubric: the rubric and (name, report, gold)s."""
     from models.embedder import get_embedder
     from pipelines.analysis import analyze_submission
-    from pipelines.evaluation import Evaluation, evaluate_report, load_gold
+    from pipelines.evaluation import load_gold
 
     settings = get_settings()
     try:
@@ -220,7 +220,7 @@ def _evaluate_rubric(rubric_ref: str, folders: list[Path], err: Console):
     except RubricError as e:
         _fail(err, str(e))
     embedder = get_embedder(settings.embedding_model, settings.embedding_threads)
-    evaluation = Evaluation()
+    results = []
     for folder in folders:
         submission = _load(folder, err)
         with _ProgressDisplay(submission, err) as display:
@@ -232,8 +232,19 @@ def _evaluate_rubric(rubric_ref: str, folders: list[Path], err: Console):
                 settings.index_dir,
                 display,
             )
-        evaluate_report(analysis.report.to_json_dict(), load_gold(folder), evaluation)
-        evaluation.submissions.append(folder.name)
+        results.append((folder.name, analysis.report.to_json_dict(), load_gold(folder)))
+    return rubric, results
+
+
+def _evaluate_rubric(rubric_ref: str, folders: list[Path], err: Console):
+    """Analyse every gold folder with a rubric; the evaluation."""
+    from pipelines.evaluation import Evaluation, evaluate_report
+
+    rubric, results = _analyze_set(rubric_ref, folders, err)
+    evaluation = Evaluation()
+    for name, report, gold in results:
+        evaluate_report(report, gold, evaluation)
+        evaluation.submissions.append(name)
     return rubric, evaluation
 
 
@@ -310,6 +321,65 @@ def evaluate(rubric_ref: str, set_dir: Path, against_ref: str | None, json_out: 
             },
         }
         _write_json(doc, json_out)
+
+
+@main.command()
+@click.option("--rubric", "rubric_ref", required=True, metavar="ID|PATH")
+@click.option(
+    "--set",
+    "set_dir",
+    required=True,
+    type=click.Path(path_type=Path),
+    help="A folder of submission folders with gold.yaml.",
+)
+def calibrate(rubric_ref: str, set_dir: Path) -> None:
+    """Propose weak thresholds that best separate evidence from non-evidence, per detail."""
+    from pipelines.calibration import Case, propose
+    from pipelines.evaluation import gold_sets
+
+    err = _console(stderr=True)
+    if not set_dir.is_dir() or not (folders := gold_sets(set_dir)):
+        _fail(err, f"{set_dir}: no submission folder with a gold.yaml")
+    rubric, results = _analyze_set(rubric_ref, folders, err)
+    per_detail: dict[str, list[Case]] = {}
+    for _name, report, gold in results:
+        for d in report["details"]:
+            if d["id"] not in (gold.get("details") or {}):
+                continue
+            top = d["suggestions"][0]["score"] if d["suggestions"] else 0.0
+            per_detail.setdefault(d["id"], []).append(Case(top, bool(gold["details"][d["id"]])))
+    current = rubric.thresholds.weak
+    proposals = [propose("all details", [c for cs in per_detail.values() for c in cs], current)]
+    proposals += [propose(d, cs, current) for d, cs in per_detail.items()]
+
+    def rates(p, t):
+        found, abstain = p.rates(t)
+        return "/".join("-" if v is None else f"{v:.2f}" for v in (found, abstain))
+
+    table = Table(
+        title=f"Weak threshold for {rubric.id} {rubric.version} ({len(results)} labelled)"
+    )
+    for col in (
+        "detail",
+        "with / without evidence",
+        "now",
+        "found/abstain now",
+        "proposed",
+        "found/abstain proposed",
+        "note",
+    ):
+        table.add_column(col)
+    for p in proposals:
+        table.add_row(
+            p.detail,
+            f"{p.evidence_cases} / {p.empty_cases}",
+            f"{current:.2f}",
+            rates(p, current),
+            "-" if p.proposed is None else f"{p.proposed:.3f}",
+            "-" if p.proposed is None else rates(p, p.proposed),
+            p.reason,
+        )
+    _console().print(table)
 
 
 @main.group()
