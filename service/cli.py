@@ -425,6 +425,27 @@ def rubrics_show(rubric_ref: str) -> None:
                 out.print(f"      - {lf}", highlight=False)
 
 
+@rubrics.command("export")
+@click.argument("ref", metavar="ID[@VERSION]")
+@click.option(
+    "--out", type=click.Path(path_type=Path), help="Write to this file (default: stdout)."
+)
+def rubrics_export(ref: str, out: Path | None) -> None:
+    """Write a rubric version (as stored by the service, or a shipped file) as YAML."""
+    from service.context import ServiceContext
+    from service.rubric_versions import export
+
+    ctx = ServiceContext.create(get_settings())
+    try:
+        text = export(ctx.db, ctx.catalog(), ref)
+    except RubricError as e:
+        _fail(_console(stderr=True), str(e))
+    if out:
+        out.write_text(text, encoding="utf-8")
+    else:
+        click.echo(text, nl=False)
+
+
 @rubrics.command("validate")
 @click.argument("paths", nargs=-1, type=click.Path(path_type=Path))
 def rubrics_validate(paths: tuple[Path, ...]) -> None:

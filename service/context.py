@@ -7,6 +7,8 @@ import threading
 from dataclasses import dataclass, field
 from typing import TYPE_CHECKING
 
+from models.rubric import Rubric
+from pipelines.rubric_catalog import RubricCatalog
 from service.config import Settings
 from service.storage.blobs import BlobStore, LocalBlobStore, S3BlobStore
 from service.storage.database import Database, migrate
@@ -40,7 +42,22 @@ class ServiceContext:
         url = settings.resolved_database_url
         if run_migrations:
             migrate(url)
-        return cls(settings=settings, db=Database(url), blobs=make_blob_store(settings))
+        ctx = cls(settings=settings, db=Database(url), blobs=make_blob_store(settings))
+        if run_migrations:
+            from service.rubric_versions import seed_from_files
+
+            seed_from_files(ctx.db, ctx.catalog())
+        return ctx
+
+    def catalog(self) -> RubricCatalog:
+        """The rubric files (shipped, and the extra folder)."""
+        return RubricCatalog(self.settings.rubrics_dir)
+
+    def rubric(self, ref: str) -> Rubric:
+        """A rubric by ``ID`` (published version) or ``ID@VERSION``."""
+        from service.rubric_versions import resolve
+
+        return resolve(self.db, self.catalog(), ref)
 
     def embedder(self) -> Embedder:
         """The process-wide embedding model."""

@@ -17,7 +17,7 @@ from pydantic import BaseModel
 from sqlalchemy import select
 from starlette.exceptions import HTTPException as StarletteHTTPException
 
-from pipelines.rubric_catalog import RubricCatalog, RubricError
+from pipelines.rubric_catalog import RubricError
 from pipelines.submission import ManifestError
 from service.api.pages import PageError, parse_box, render_page
 from service.api.uploads import (
@@ -297,13 +297,16 @@ def create_app(settings: Settings | None = None, *, start_runner: bool = True) -
         """Analyse again (e.g. with a newer rubric version); earlier reports are kept."""
         row = _visible(ctx, user, submission_id)
         rubric_ref = (body.rubric if body else None) or row.credential
+        if (
+            rubric_ref.partition("@")[0] != rubric_ref.partition("@")[0].strip()
+            or "/" in rubric_ref
+        ):
+            raise HTTPException(422, "name a rubric as ID or ID@VERSION")
         try:
-            rubric = RubricCatalog(ctx.settings.rubrics_dir).get(rubric_ref)
+            ctx.rubric(rubric_ref)
         except RubricError as e:
             raise HTTPException(422, str(e).splitlines()[0]) from None
-        if rubric.id != rubric_ref:
-            raise HTTPException(422, "name a rubric by its id")
-        report_id = request_analysis(ctx, submission_id, rubric.id)
+        report_id = request_analysis(ctx, submission_id, rubric_ref)
         return {"report_id": report_id, "status": "queued"}
 
     @app.get("/api/submissions/{submission_id}/artifacts/{artifact_id}/file")

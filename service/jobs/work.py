@@ -18,7 +18,6 @@ from sqlalchemy import delete, func, select, update
 from models.records import IngestedArtifact
 from pipelines.analysis import analyze_ingested
 from pipelines.ingest import IngestResult, ingest_artifact, read_written_part
-from pipelines.rubric_catalog import RubricCatalog
 from pipelines.submission import load_submission
 from service.context import ServiceContext
 from service.storage.tables import (
@@ -174,7 +173,7 @@ def run_analysis(ctx: ServiceContext, report_id: int) -> None:
     try:
         folder = submission_folder(ctx, submission_id)
         ingest = load_ingest(ctx, submission_id, folder)
-        rubric = RubricCatalog(ctx.settings.rubrics_dir).get(rubric_ref)
+        rubric = ctx.rubric(rubric_ref)
         analysis = analyze_ingested(ingest, rubric, ctx.embedder(), ctx.settings.index_dir)
     except Exception as e:
         message = str(e).strip().splitlines()[0] if str(e).strip() else type(e).__name__

@@ -218,3 +218,20 @@ class AuditEntry(Base):
     action: Mapped[str] = mapped_column(String(50))
     submission_id: Mapped[str | None] = mapped_column(String(32), nullable=True, index=True)
     detail: Mapped[str | None] = mapped_column(Text, nullable=True)
+
+
+class RubricVersionRow(Base):
+    """A version of a rubric: the shipped YAML files are the first published versions;
+    admins edit drafts, publish them, and can roll back to an earlier one."""
+
+    __tablename__ = "rubric_versions"
+    id: Mapped[int] = mapped_column(Integer, primary_key=True, autoincrement=True)
+    rubric_id: Mapped[str] = mapped_column(String(200), index=True)
+    version: Mapped[str] = mapped_column(String(100))
+    # draft | published | retired
+    status: Mapped[str] = mapped_column(String(20))
+    yaml_text: Mapped[str] = mapped_column(Text)
+    created_by: Mapped[int | None] = mapped_column(ForeignKey("users.id"), nullable=True)
+    created_at: Mapped[datetime] = mapped_column(default=utcnow)
+    published_at: Mapped[datetime | None] = mapped_column(nullable=True)
+    __table_args__ = (Index("ux_rubric_versions", "rubric_id", "version", unique=True),)

@@ -147,7 +147,7 @@ def draft_page(request: Request, ctx: Ctx, user: PageUser, submission_id: str) -
     chain = version_chain(ctx.db, submission_id)
     latest = chain[-1].id == submission_id if chain else True
     _folder, manifest = _manifest(ctx, submission_id)
-    rubric = RubricCatalog(ctx.settings.rubrics_dir).get(row.credential)
+    rubric = ctx.rubric(row.credential)
     return _render(
         request,
         "draft.html",
@@ -170,17 +170,16 @@ def draft_page(request: Request, ctx: Ctx, user: PageUser, submission_id: str) -
 @router.get("/mine/{submission_id}/readiness.{fmt}")
 def readiness_file(ctx: Ctx, user: PageUser, submission_id: str, fmt: str) -> Response:
     """The readiness report as a page (HTML) or a document to keep (PDF)."""
-    row = _own(ctx, user, submission_id)
+    _own(ctx, user, submission_id)
     found = latest_done_report(ctx.db, submission_id)
     if found is None:
         raise HTTPException(409, "the report is not ready yet")
-    from pipelines.readiness import build_readiness
-
     from models.report import AnalysisReport
+    from pipelines.readiness import build_readiness
     from service.readiness_render import render_html, render_pdf
 
     report = AnalysisReport.model_validate(found[1])
-    rubric = RubricCatalog(ctx.settings.rubrics_dir).get(row.credential)
+    rubric = ctx.rubric(f"{report.rubric['id']}@{report.rubric['version']}")
     _folder, manifest = _manifest(ctx, submission_id)
     titles = {a["id"]: a.get("title") or a["file"] for a in manifest.get("artifacts") or []}
     readiness = build_readiness(report, rubric, titles)

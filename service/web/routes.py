@@ -14,7 +14,7 @@ from pydantic import BaseModel
 from sqlalchemy import select
 
 from pipelines.locations import LocationError, PageRange, parse_location
-from pipelines.rubric_catalog import RubricCatalog, RubricError
+from pipelines.rubric_catalog import RubricError
 from service import review
 from service.context import ServiceContext
 from service.storage.tables import ChunkRow, FinalDecision, SubmissionRow, User
@@ -173,7 +173,7 @@ def _load_review(ctx: ServiceContext, submission_id: str) -> tuple[int, dict, An
         raise HTTPException(409, "this submission has no finished analysis yet")
     report_id, report = found
     try:
-        rubric = RubricCatalog(ctx.settings.rubrics_dir).get(report["rubric"]["id"])
+        rubric = ctx.rubric(f"{report['rubric']['id']}@{report['rubric']['version']}")
     except RubricError as e:
         raise HTTPException(500, str(e)) from None
     return report_id, report, rubric
@@ -432,11 +432,16 @@ def final_decision(
 
 def mount_web(app: FastAPI) -> None:
     """Add the pages, their static files, and the sign-in redirect to an app."""
-    from service.web import admin_routes, candidate_routes  # they use this module's helpers
+    from service.web import (  # they use this module's helpers
+        admin_routes,
+        candidate_routes,
+        rubric_routes,
+    )
 
     app.include_router(router)
     app.include_router(admin_routes.router)
     app.include_router(candidate_routes.router)
+    app.include_router(rubric_routes.router)
     app.mount("/static", StaticFiles(directory=str(HERE / "static")), name="static")
 
     @app.exception_handler(NotSignedIn)
