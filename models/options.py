@@ -48,3 +48,17 @@ class ExtractionOptions:
     ocr: OcrOptions = field(default_factory=OcrOptions)
     chunking: ChunkingOptions = field(default_factory=ChunkingOptions)
     cache_dir: Path | None = None
+
+
+@dataclass(frozen=True)
+class LlmOptions:
+    """An OpenAI-compatible chat endpoint that writes the proficiency notes (optional).
+
+    ``url`` is the API base (``http://127.0.0.1:11434/v1`` for Ollama); requests go to
+    ``{url}/chat/completions``. ``api_key``, when set, is sent as a Bearer token.
+    """
+
+    url: str
+    model: str
+    api_key: str | None = field(default=None, repr=False)
+    timeout_s: float = 20.0

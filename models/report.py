@@ -26,6 +26,14 @@ class ReportSuggestion(_Model):
     snippet: str
     note: str
     box: dict[str, float] | None = None
+    # Who wrote ``note``: the extractive notes, or a language model (then with the exact
+    # prompt sent, the model's raw answer and the model's name); ``note_error`` says why a
+    # model note was asked for but the extractive note kept.
+    note_source: Literal["llm", "extractive"] = "extractive"
+    note_prompt: str | None = None
+    note_answer: str | None = None
+    note_model: str | None = None
+    note_error: str | None = None
 
 
 class Location(_Model):

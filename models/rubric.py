@@ -7,6 +7,28 @@ import re
 from pydantic import BaseModel, ConfigDict, Field, field_validator, model_validator
 
 _DETAIL_ID = re.compile(r"^[A-Za-z]+\d+(\.\d+)+$")
+# What a proficiency-note template (Jinja) may use; see ``pipelines.llm_notes``.
+NOTE_TEMPLATE_VARIABLES = frozenset(
+    {"detail", "passage", "place", "look_fors_shown", "status", "score", "ocr"}
+)
+
+
+def _check_note_template(v: str | None) -> str | None:
+    """A note template must be valid Jinja and use only the variables notes provide."""
+    if v is None:
+        return v
+    import jinja2
+    from jinja2 import meta
+
+    try:
+        ast = jinja2.Environment().parse(v)
+    except jinja2.TemplateSyntaxError as e:
+        raise ValueError(f"bad template, line {e.lineno}: {e.message}") from None
+    unknown = sorted(meta.find_undeclared_variables(ast) - NOTE_TEMPLATE_VARIABLES)
+    if unknown:
+        known = ", ".join(sorted(NOTE_TEMPLATE_VARIABLES))
+        raise ValueError(f"unknown template variable {', '.join(unknown)} (known: {known})")
+    return v
 
 
 class _Strict(BaseModel):
@@ -20,6 +42,11 @@ class Detail(_Strict):
     title: str
     description: str
     look_fors: list[str] = Field(min_length=1)
+    note_template: str | None = Field(
+        default=None, description="Jinja prompt for language-model notes (over the rubric's)."
+    )
+
+    _note_template = field_validator("note_template")(_check_note_template)
 
     @field_validator("id")
     @classmethod
@@ -72,6 +99,11 @@ class Rubric(_Strict):
     parts: dict[str, PartRule] = Field(default_factory=dict)
     thresholds: Thresholds
     outcomes: list[Outcome] = Field(min_length=1)
+    note_template: str | None = Field(
+        default=None, description="Jinja prompt for language-model notes of every detail."
+    )
+
+    _note_template = field_validator("note_template")(_check_note_template)
 
     @model_validator(mode="after")
     def _unique_ids(self) -> Rubric:

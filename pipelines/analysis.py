@@ -7,7 +7,7 @@ from dataclasses import dataclass
 from pathlib import Path
 
 from models.embedder import Embedder
-from models.options import ExtractionOptions
+from models.options import ExtractionOptions, LlmOptions
 from models.report import (
     AnalysisReport,
     ContractArtifact,
@@ -21,6 +21,7 @@ from models.rubric import Rubric, Thresholds
 from models.submission import Submission
 from pipelines.index import build_or_load_index
 from pipelines.ingest import IngestResult, ProgressCallback, ingest_submission
+from pipelines.llm_notes import LlmNotes, llm_notes
 from pipelines.matching import DetailMatch, EvidenceMatcher, MatchingWeights, PlaceSuggestion
 from pipelines.notes import proficiency_note
 from pipelines.selfcheck import CitationVerdict, check_detail
@@ -41,10 +42,12 @@ def _snippet(text: str) -> str:
     return text if len(text) <= SNIPPET_CHARS else text[: SNIPPET_CHARS - 1].rsplit(" ", 1)[0] + "…"
 
 
-def _suggestion(match: DetailMatch, s: PlaceSuggestion, thresholds: Thresholds) -> ReportSuggestion:
+def _suggestion(
+    match: DetailMatch, s: PlaceSuggestion, thresholds: Thresholds, notes: LlmNotes | None = None
+) -> ReportSuggestion:
     chunk = s.best.chunk
     text = " ".join(cs.chunk.text for cs in s.chunks) if s.page is None else chunk.text
-    return ReportSuggestion(
+    suggestion = ReportSuggestion(
         artifact=s.artifact,
         page=s.page,
         start_s=round(s.start_s, 2) if s.start_s is not None else None,
@@ -54,6 +57,7 @@ def _suggestion(match: DetailMatch, s: PlaceSuggestion, thresholds: Thresholds) 
         note=proficiency_note(match.detail, s.best, thresholds),
         box=chunk.box.model_dump() if chunk.box else None,
     )
+    return notes.apply(suggestion, match.detail, s, text, thresholds) if notes else suggestion
 
 
 def _place(s: PlaceSuggestion) -> Location:
@@ -92,12 +96,16 @@ def analyze_submission(
     index_root: Path | None,
     on_event: ProgressCallback | None = None,
     weights: MatchingWeights | None = None,
+    llm: LlmOptions | None = None,
 ) -> Analysis:
-    """Analyse a loaded submission against a rubric; every stage is timed."""
+    """Analyse a loaded submission against a rubric; every stage is timed. With ``llm``,
+    proficiency notes are written by that language model (``pipelines.llm_notes``)."""
     started = time.perf_counter()
     ingest = ingest_submission(submission, options, on_event)
     ingest_s = time.perf_counter() - started
-    return analyze_ingested(ingest, rubric, embedder, index_root, weights, {"ingest": ingest_s})
+    return analyze_ingested(
+        ingest, rubric, embedder, index_root, weights, {"ingest": ingest_s}, llm=llm
+    )
 
 
 def analyze_ingested(
@@ -107,6 +115,7 @@ def analyze_ingested(
     index_root: Path | None,
     weights: MatchingWeights | None = None,
     timings: dict[str, float] | None = None,
+    llm: LlmOptions | None = None,
 ) -> Analysis:
     """Match, check citations and build the report from an ingestion already done
     (in one process, or artifact by artifact across workers)."""
@@ -128,19 +137,22 @@ def analyze_ingested(
     by_detail: dict[str, list] = {}
     for entry in submission.self_analysis:
         by_detail.setdefault(entry.detail, []).append(entry)
-    details = [
-        DetailResult(
-            id=m.detail.id,
-            outcome=m.outcome_id,
-            title=m.detail.title,
-            status=m.status,  # type: ignore[arg-type]
-            suggestions=[_suggestion(m, s, rubric.thresholds) for s in m.suggestions],
-            self_analysis=_self_analysis(
-                check_detail(by_detail.get(m.detail.id, []), m, summaries, rubric.thresholds)
-            ),
-        )
-        for m in matches
-    ]
+    with llm_notes(llm, rubric, submission.candidate, chunks) as notes:
+        details = [
+            DetailResult(
+                id=m.detail.id,
+                outcome=m.outcome_id,
+                title=m.detail.title,
+                status=m.status,  # type: ignore[arg-type]
+                suggestions=[_suggestion(m, s, rubric.thresholds, notes) for s in m.suggestions],
+                self_analysis=_self_analysis(
+                    check_detail(by_detail.get(m.detail.id, []), m, summaries, rubric.thresholds)
+                ),
+            )
+            for m in matches
+        ]
+        if notes is not None:
+            timings["notes"] = notes.elapsed_s
     parts = {}
     for name, rule in rubric.parts.items():
         part = ingest.parts.get(name)

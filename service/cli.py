@@ -203,6 +203,7 @@ def analyze(folder: Path, rubric_ref: str | None, json_out: str) -> None:
             embedder,
             settings.data_dir / "index",
             display,
+            llm=settings.llm_options(),
         )
     print_summary(analysis.report, err if json_out == "-" else _console())
     _write_json(analysis.report.to_json_dict(), json_out)

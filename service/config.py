@@ -10,10 +10,16 @@ import os
 from functools import lru_cache
 from pathlib import Path
 
-from pydantic import Field
+from pydantic import Field, SecretStr
 from pydantic_settings import BaseSettings, SettingsConfigDict
 
-from models.options import ChunkingOptions, ExtractionOptions, OcrOptions, TranscriberOptions
+from models.options import (
+    ChunkingOptions,
+    ExtractionOptions,
+    LlmOptions,
+    OcrOptions,
+    TranscriberOptions,
+)
 
 
 def _default_data_dir() -> Path:
@@ -86,6 +92,16 @@ class Settings(BaseSettings):
         description="Seconds before a task a dead worker held is delivered again.",
     )
     runner_poll_s: float = 1.0
+    # Optional language-model notes (an OpenAI-compatible chat endpoint: Ollama, vLLM, ...).
+    llm_url: str | None = Field(
+        default=None,
+        description="API base of an OpenAI-compatible chat endpoint, e.g. "
+        "http://127.0.0.1:11434/v1. With llm_model set, proficiency notes are written by "
+        "the model; otherwise they stay extractive.",
+    )
+    llm_model: str | None = Field(default=None, description="The model name the server knows.")
+    llm_api_key: SecretStr | None = Field(default=None, description="Sent as a Bearer token.")
+    llm_timeout_s: float = Field(default=20.0, gt=0, description="Seconds per request.")
 
     @property
     def extraction_cache_dir(self) -> Path:
@@ -125,6 +141,19 @@ class Settings(BaseSettings):
                 transcript_max_seconds=self.transcript_chunk_max_seconds,
             ),
             cache_dir=self.extraction_cache_dir,
+        )
+
+    def llm_options(self) -> LlmOptions | None:
+        """The language-model notes' options, or None (extractive notes) unless both the
+        URL and the model are set."""
+        url, model = (self.llm_url or "").strip(), (self.llm_model or "").strip()
+        if not (url and model):
+            return None
+        return LlmOptions(
+            url=url,
+            model=model,
+            api_key=self.llm_api_key.get_secret_value() if self.llm_api_key else None,
+            timeout_s=self.llm_timeout_s,
         )
 
 

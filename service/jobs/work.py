@@ -174,7 +174,13 @@ def run_analysis(ctx: ServiceContext, report_id: int) -> None:
         folder = submission_folder(ctx, submission_id)
         ingest = load_ingest(ctx, submission_id, folder)
         rubric = ctx.rubric(rubric_ref)
-        analysis = analyze_ingested(ingest, rubric, ctx.embedder(), ctx.settings.index_dir)
+        analysis = analyze_ingested(
+            ingest,
+            rubric,
+            ctx.embedder(),
+            ctx.settings.index_dir,
+            llm=ctx.settings.llm_options(),
+        )
     except Exception as e:
         message = str(e).strip().splitlines()[0] if str(e).strip() else type(e).__name__
         with ctx.db.session() as s:
