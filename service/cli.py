@@ -261,9 +261,13 @@ def _figure(tally, metric: str) -> str:
 @click.option(
     "--set",
     "set_dir",
-    required=True,
     type=click.Path(path_type=Path),
     help="A folder of submission folders with gold.yaml (or one such folder).",
+)
+@click.option(
+    "--labels",
+    is_flag=True,
+    help="Evaluate on what assessors confirmed in the service instead of --set.",
 )
 @click.option(
     "--against",
@@ -272,17 +276,41 @@ def _figure(tally, metric: str) -> str:
     help="A second rubric (e.g. the published one) to compare with, detail by detail.",
 )
 @click.option("--json", "json_out", metavar="OUT", help="Write the figures as JSON ('-': stdout).")
-def evaluate(rubric_ref: str, set_dir: Path, against_ref: str | None, json_out: str | None) -> None:
-    """Measure a rubric's evidence matching on labelled submissions (gold.yaml)."""
+def evaluate(
+    rubric_ref: str,
+    set_dir: Path | None,
+    labels: bool,
+    against_ref: str | None,
+    json_out: str | None,
+) -> None:
+    """Measure a rubric's evidence matching on labelled submissions: folders with gold.yaml,
+    or (--labels) what assessors confirmed in the service."""
     from pipelines.evaluation import METRICS, gold_sets
 
     err = _console(stderr=True)
-    if not set_dir.is_dir() or not (folders := gold_sets(set_dir)):
-        _fail(err, f"{set_dir}: no submission folder with a gold.yaml")
-    rubric, evaluation = _evaluate_rubric(rubric_ref, folders, err)
-    other = _evaluate_rubric(against_ref, folders, err) if against_ref else None
+    if labels == (set_dir is not None):
+        _fail(err, "give either --set DIR or --labels")
+    if labels:
+        from service.context import ServiceContext
+        from service.rubric_evaluation import evaluate_on_labels
+
+        ctx = ServiceContext.create(get_settings())
+        try:
+            rubric = ctx.rubric(rubric_ref)
+            other_rubric = ctx.rubric(against_ref) if against_ref else None
+        except RubricError as e:
+            _fail(err, str(e))
+        evaluation = evaluate_on_labels(ctx, rubric)
+        other = (other_rubric, evaluate_on_labels(ctx, other_rubric)) if other_rubric else None
+    else:
+        assert set_dir is not None
+        if not set_dir.is_dir() or not (folders := gold_sets(set_dir)):
+            _fail(err, f"{set_dir}: no submission folder with a gold.yaml")
+        rubric, evaluation = _evaluate_rubric(rubric_ref, folders, err)
+        other = _evaluate_rubric(against_ref, folders, err) if against_ref else None
     out = err if json_out == "-" else _console()
-    table = Table(title=f"{rubric.id} {rubric.version} on {len(folders)} submission(s)")
+    count = len(evaluation.submissions)
+    table = Table(title=f"{rubric.id} {rubric.version} on {count} labelled submission(s)")
     table.add_column("detail")
     for m in METRICS:
         table.add_column(m)

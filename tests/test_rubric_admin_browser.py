@@ -127,6 +127,8 @@ def test_admin_edits_previews_compares_and_publishes(admin_env):
         page.click("#compare-link")
         worse = page.locator("#comparison tr[data-detail='EO1.1'] td.worse")
         assert worse.count() >= 1
+        assert page.locator("#comparison-chart svg > title").text_content().startswith("hit@3")
+        assert "Weak threshold from these labels" in page.locator("#calibration").inner_text()
         shot(page, "rubric-comparison")
 
         # Publishing a worse version asks again; then it is published.

@@ -11,14 +11,15 @@ from pydantic import ValidationError
 from sqlalchemy import select
 
 from models.rubric import Rubric
-from pipelines.analysis import analyze_ingested
-from pipelines.evaluation import METRICS, Evaluation, Tally, evaluate_report
+from pipelines.calibration import Case, propose
+from pipelines.evaluation import METRICS, Evaluation, Tally
 from pipelines.rubric_catalog import RubricError
 from service import rubric_versions
 from service.context import ServiceContext
-from service.jobs import work
 from service.label_sets import labelled_gold
+from service.rubric_evaluation import analyse_stored, evaluate_on_labels
 from service.storage.tables import SubmissionRow, User
+from service.web.charts import paired_bars
 from service.web.routes import Ctx, PageUser, _render
 
 router = APIRouter(include_in_schema=False)
@@ -45,14 +46,6 @@ def new_draft(ctx: Ctx, user: PageUser, rubric_id: str) -> Response:
     return RedirectResponse(f"/admin/rubrics/{rubric_id}/{version}", status_code=303)
 
 
-def _analyse_stored(ctx: ServiceContext, submission_id: str, rubric: Rubric) -> dict:
-    """Re-run matching on a stored submission's chunks (embeddings come from its index)."""
-    folder = work.submission_folder(ctx, submission_id)
-    ingest = work.load_ingest(ctx, submission_id, folder)
-    analysis = analyze_ingested(ingest, rubric, ctx.embedder(), ctx.settings.index_dir)
-    return analysis.report.to_json_dict()
-
-
 def _tally(evaluation: Evaluation, detail: str) -> Tally | None:
     return evaluation.overall if detail == "overall" else evaluation.per_detail.get(detail)
 
@@ -60,14 +53,13 @@ def _tally(evaluation: Evaluation, detail: str) -> Tally | None:
 def _compare_on_labels(ctx: ServiceContext, draft: Rubric, published: Rubric) -> dict[str, Any]:
     """Both versions evaluated on the assessor-labelled submissions, per detail."""
     gold = labelled_gold(ctx.db)
-    results = {}
-    for name, rubric in (("draft", draft), ("published", published)):
-        ev = Evaluation()
-        for sid, g in gold.items():
-            evaluate_report(_analyse_stored(ctx, sid, rubric), g, ev)
-        results[name] = ev
+    results = {
+        "draft": evaluate_on_labels(ctx, draft),
+        "published": evaluate_on_labels(ctx, published),
+    }
     rows = []
     worse_details = []
+    hit3: list[tuple[str, float | None, float | None]] = []
     details = sorted(set(results["draft"].per_detail) | set(results["published"].per_detail))
     for detail in ["overall", *details]:
         cells = []
@@ -81,6 +73,8 @@ def _compare_on_labels(ctx: ServiceContext, draft: Rubric, published: Rubric) ->
                 mark = "better" if va > vb else "worse"
             if mark == "worse" and detail != "overall":
                 worse_details.append(detail)
+            if m == "hit3" and detail != "overall":
+                hit3.append((detail, va, vb))
             cells.append(
                 {
                     "metric": m,
@@ -91,7 +85,34 @@ def _compare_on_labels(ctx: ServiceContext, draft: Rubric, published: Rubric) ->
                 }
             )
         rows.append({"detail": detail, "cells": cells})
-    return {"rows": rows, "labelled": len(gold), "worse": sorted(set(worse_details))}
+    chart = paired_bars(
+        f"hit@3 per detail: {draft.version} against {published.version}",
+        hit3,
+        (draft.version, f"{published.version} (published)"),
+    )
+    calibration = propose(
+        "all details",
+        [c for g_sid, g in gold.items() for c in _cases(ctx, g_sid, g, draft)],
+        draft.thresholds.weak,
+    )
+    return {
+        "rows": rows,
+        "labelled": len(gold),
+        "worse": sorted(set(worse_details)),
+        "chart": chart,
+        "calibration": calibration,
+    }
+
+
+def _cases(ctx: ServiceContext, submission_id: str, gold: dict, rubric: Rubric) -> list[Case]:
+    """Best score and label of each labelled detail, for threshold calibration."""
+    report = analyse_stored(ctx, submission_id, rubric)
+    out = []
+    for d in report["details"]:
+        if d["id"] in gold["details"]:
+            top = d["suggestions"][0]["score"] if d["suggestions"] else 0.0
+            out.append(Case(top, bool(gold["details"][d["id"]])))
+    return out
 
 
 @router.get("/admin/rubrics/{rubric_id}/{version}")
@@ -141,7 +162,7 @@ def _edit_view(
         )
     side_by_side = None
     if preview:
-        new, old = _analyse_stored(ctx, preview, rubric), _analyse_stored(ctx, preview, published)
+        new, old = analyse_stored(ctx, preview, rubric), analyse_stored(ctx, preview, published)
         old_details = {d["id"]: d for d in old["details"]}
         side_by_side = [(d, old_details[d["id"]]) for d in new["details"]]
     comparison = _compare_on_labels(ctx, rubric, published) if compare else None
@@ -193,6 +214,8 @@ async def save_draft(
         v = number(f"parts.{name}", form.get(f"parts.{name}", ""))
         if v is not None:
             data["parts"][name]["minimum_words"] = int(v)
+    template = str(form.get("note_template", data.get("note_template") or "")).strip()
+    data["note_template"] = template or None
     for o in data["outcomes"]:
         for d in o["details"]:
             d["description"] = str(form.get(f"{d['id']}.description", d["description"])).strip()
