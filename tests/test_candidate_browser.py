@@ -77,6 +77,12 @@ def test_candidate_checks_fixes_and_submits(candidate_env):
         page.wait_for_selector("iframe.report-frame", timeout=120_000)  # progress page refreshes
         first_id = page.url.rsplit("/", 1)[-1]
         report = page.frame_locator("iframe.report-frame").locator("body")
+        # The frame may still be loading: wait for the report's last section before reading.
+        report.locator("text=What blocks submission").first.wait_for(timeout=30_000)
+        page.wait_for_function(
+            "document.querySelector('iframe.report-frame').contentDocument.readyState"
+            " === 'complete'"
+        )
         text = report.inner_text(timeout=30_000)
         assert "not an assessment decision" in text.lower() or "not a decision" in text.lower()
         assert "EO1.1" in text and "page 1" in text  # the wrong page, with where the evidence is
