@@ -124,12 +124,24 @@ def request_analysis(ctx: ServiceContext, submission_id: str, rubric_ref: str) -
     return report_id
 
 
-def latest_report(ctx: ServiceContext, submission_id: str, report_id: int | None = None):
-    """The newest finished report, or the one asked for."""
+def latest_report_meta(
+    ctx: ServiceContext, submission_id: str, report_id: int | None = None
+) -> tuple[int, str, str | None] | None:
+    """(id, status, error) of the newest finished report, or of the one asked for."""
     with ctx.db.session() as s:
-        q = select(ReportRow).where(ReportRow.submission_id == submission_id)
+        q = select(ReportRow.id, ReportRow.status, ReportRow.error).where(
+            ReportRow.submission_id == submission_id
+        )
         if report_id is not None:
             q = q.where(ReportRow.id == report_id)
         else:
             q = q.where(ReportRow.status == "done")
-        return s.scalars(q.order_by(ReportRow.id.desc()).limit(1)).first()
+        row = s.execute(q.order_by(ReportRow.id.desc()).limit(1)).first()
+    return (row[0], row[1], row[2]) if row else None
+
+
+def report_json(ctx: ServiceContext, report_id: int) -> str:
+    """The stored JSON of a finished report."""
+    with ctx.db.session() as s:
+        text = s.scalar(select(ReportRow.report_json).where(ReportRow.id == report_id))
+    return text or "{}"

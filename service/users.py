@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import hashlib
 import secrets
+import time
 
 from sqlalchemy import select
 
@@ -37,7 +38,25 @@ def add_user(db: Database, name: str, role: str) -> str:
     return token
 
 
+_TOKEN_TTL_S = 30.0
+_token_cache: dict[tuple[int, str], tuple[float, User]] = {}
+
+
 def user_for_token(db: Database, token: str) -> User | None:
-    """The user a token belongs to, or None."""
+    """The user a token belongs to, or None.
+
+    Found users are remembered for a few seconds: every API request authenticates,
+    and report reads must stay fast under many clients.
+    """
+    key = (id(db), hash_token(token))
+    now = time.monotonic()
+    hit = _token_cache.get(key)
+    if hit is not None and hit[0] > now:
+        return hit[1]
     with db.session() as s:
-        return s.scalars(select(User).where(User.token_hash == hash_token(token))).first()
+        user = s.scalars(select(User).where(User.token_hash == key[1])).first()
+    if user is not None:
+        if len(_token_cache) > 10_000:
+            _token_cache.clear()
+        _token_cache[key] = (now + _TOKEN_TTL_S, user)
+    return user

@@ -5,6 +5,7 @@ from __future__ import annotations
 import json
 import shutil
 import tempfile
+import time
 from collections.abc import AsyncIterator
 from contextlib import asynccontextmanager
 from pathlib import Path
@@ -32,8 +33,9 @@ from service.context import ServiceContext
 from service.jobs import work
 from service.storage.tables import ArtifactRow, ReportRow, SubmissionRow, User
 from service.submissions import (
-    latest_report,
+    latest_report_meta,
     load_for_storage,
+    report_json,
     request_analysis,
     store_submission,
 )
@@ -54,6 +56,42 @@ MEDIA_TYPES = {
     ".docx": "application/vnd.openxmlformats-officedocument.wordprocessingml.document",
     ".pptx": "application/vnd.openxmlformats-officedocument.presentationml.presentation",
 }
+
+
+class UploadSizeGuard:
+    """Refuse an upload by its declared length before anything is read.
+
+    Starlette spools a multipart body to disk before any route sees it, so the
+    submission limit must be enforced here. A plain ASGI middleware: it costs other
+    requests nothing (unlike ``@app.middleware("http")``).
+    """
+
+    def __init__(self, app: Any, max_submission_mb: float):
+        self.app = app
+        self.limit = int(max_submission_mb * 1024 * 1024) + 1024 * 1024  # form overhead
+        self.max_submission_mb = max_submission_mb
+
+    async def __call__(self, scope: Any, receive: Any, send: Any) -> None:
+        if (
+            scope["type"] == "http"
+            and scope["method"] == "POST"
+            and scope["path"] == "/api/submissions"
+        ):
+            headers = dict(scope.get("headers") or [])
+            length = headers.get(b"content-length")
+            response = None
+            if length is None:
+                response = _error(411, "uploads need a Content-Length header")
+            elif not length.isdigit() or int(length) > self.limit:
+                response = _error(
+                    413,
+                    f"the upload is larger than the submission limit "
+                    f"({self.max_submission_mb:g} MB)",
+                )
+            if response is not None:
+                await response(scope, receive, send)
+                return
+        await self.app(scope, receive, send)
 
 
 def _error(status: int, message: str, **extra: Any) -> JSONResponse:
@@ -160,22 +198,10 @@ def create_app(settings: Settings | None = None, *, start_runner: bool = True) -
         problems = [f"{'.'.join(str(x) for x in e['loc'])}: {e['msg']}" for e in exc.errors()]
         return _error(422, "; ".join(problems), problems=problems)
 
-    @app.middleware("http")
-    async def _upload_size_guard(request: Request, call_next):
-        # Starlette spools a multipart body to disk before any route sees it, so the
-        # submission limit is enforced on the declared length before reading anything.
-        if request.method == "POST" and request.url.path == "/api/submissions":
-            length = request.headers.get("content-length")
-            if length is None:
-                return _error(411, "uploads need a Content-Length header")
-            limit = settings.max_submission_mb * 1024 * 1024 + 1024 * 1024  # form overhead
-            if not length.isdigit() or int(length) > limit:
-                return _error(
-                    413,
-                    f"the upload is larger than the submission limit "
-                    f"({settings.max_submission_mb:g} MB)",
-                )
-        return await call_next(request)
+    app.add_middleware(UploadSizeGuard, max_submission_mb=settings.max_submission_mb)
+    reports: dict[int, bytes] = {}
+    owners: dict[str, int] = {}  # submissions whose visibility was checked (never changes)
+    latest: dict[tuple[str, int | None], tuple[float, tuple[int, str, str | None]]] = {}
 
     from service.web.routes import mount_web
 
@@ -280,15 +306,35 @@ def create_app(settings: Settings | None = None, *, start_runner: bool = True) -
         ctx: Ctx, user: CurrentUser, submission_id: str, report: int | None = None
     ) -> Response:
         """The analysis report (shared/contract/ANALYSIS-REPORT.md): the newest, or ?report=ID."""
-        row = _visible(ctx, user, submission_id)
-        found = latest_report(ctx, submission_id, report)
-        if found is None or found.status != "done" or found.report_json is None:
-            if found is not None and found.status == "failed":
-                return _error(409, f"the analysis failed: {found.error}")
+        if user.role == "candidate" or submission_id not in owners:
+            row = _visible(ctx, user, submission_id)
+            owners[submission_id] = row.owner_id
+        key = (submission_id, report)
+        cached = latest.get(key)
+        if cached is not None and cached[0] > time.monotonic():
+            found: tuple[int, str, str | None] | None = cached[1]
+        else:
+            found = latest_report_meta(ctx, submission_id, report)
+            if found is not None and found[1] == "done":
+                # A newer report shows within a second; reads under load skip the database.
+                if len(latest) > 10_000:
+                    latest.clear()
+                latest[key] = (time.monotonic() + 1.0, found)
+        if found is None or found[1] != "done":
+            if found is not None and found[1] == "failed":
+                return _error(409, f"the analysis failed: {found[2]}")
+            row = _visible(ctx, user, submission_id)
             return _error(
                 409, f"the analysis is not ready yet (submission {row.status}, stage {row.stage})"
             )
-        return Response(found.report_json, media_type="application/json")
+        body = reports.get(found[0])
+        if body is None:
+            # A finished report never changes: keep its bytes (bounded) for repeated reads.
+            body = report_json(ctx, found[0]).encode()
+            if len(reports) > 256:
+                reports.clear()
+            reports[found[0]] = body
+        return Response(body, media_type="application/json")
 
     @app.post("/api/submissions/{submission_id}/analyze", status_code=202)
     def analyze_again(
