@@ -117,3 +117,36 @@ def test_candidate_checks_fixes_and_submits(candidate_env):
         report = c.get(f"/api/submissions/{second_id}/analysis").json()
         verdicts = {d["id"]: (d["self_analysis"] or {}).get("verdict") for d in report["details"]}
         assert verdicts["EO1.1"] == "supported" and verdicts["EO1.2"] == "supported"
+
+
+def test_candidate_uploads_files_one_by_one_and_fills_the_self_analysis(candidate_env, tmp_path):
+    from playwright.sync_api import sync_playwright
+
+    server, archive, _admin_token = candidate_env
+    import zipfile
+
+    with zipfile.ZipFile(archive) as zf:
+        (tmp_path / "plan.pdf").write_bytes(zf.read("artifacts/plan.pdf"))
+        (tmp_path / "overview.md").write_bytes(zf.read("overview.md"))
+    with sync_playwright() as pw:
+        browser = pw.chromium.launch(
+            executable_path=CHROMIUM,
+            args=["--no-sandbox", "--disable-gpu", "--disable-background-networking"],
+        )
+        page = browser.new_page()
+        page.goto(f"{server.url}/login")
+        page.fill("input[name=name]", "cara")
+        page.fill("input[name=password]", PASSWORD)
+        page.click("button[type=submit]")
+        page.wait_for_url("**/mine")
+        page.set_input_files("#new-files input[name=overview]", str(tmp_path / "overview.md"))
+        page.set_input_files("#new-files input[name=artifacts]", str(tmp_path / "plan.pdf"))
+        page.click("#new-files button")
+        page.wait_for_selector("#citations-form", timeout=120_000)
+        page.select_option("select[name=detail_0]", "EO1.1")
+        page.select_option("select[name=artifact_0]", "A1")
+        page.fill("input[name=location_0]", "p. 1")
+        page.click("#citations-form button")
+        page.wait_for_selector("iframe.report-frame", timeout=120_000)
+        assert page.locator("input[name=location_0]").input_value() == "p. 1"
+        browser.close()

@@ -112,6 +112,76 @@ async def new_draft(
     return RedirectResponse(f"/mine/{result}", status_code=303)
 
 
+@router.post("/mine/new-files")
+async def new_draft_from_files(
+    request: Request,
+    ctx: Ctx,
+    user: PageUser,
+    credential: Annotated[str, Form()],
+    artifacts: Annotated[list[UploadFile], File()],
+    overview: Annotated[UploadFile | None, File()] = None,
+    reflection: Annotated[UploadFile | None, File()] = None,
+) -> Response:
+    """A draft from files chosen one by one; the self-analysis is then filled in a form."""
+    from service.api.uploads import clean_relative_path
+
+    if user.role not in ("candidate", "admin"):
+        raise HTTPException(403, "drafts are for candidates")
+    limits = _limits(ctx)
+    incoming = ctx.settings.data_dir / "incoming"
+    incoming.mkdir(parents=True, exist_ok=True)
+    folder = Path(tempfile.mkdtemp(dir=incoming))
+    try:
+        manifest: dict[str, Any] = {"credential": credential, "parts": {}, "artifacts": []}
+        total = 0
+        uploads = [("overview", overview), ("reflection", reflection)]
+        uploads += [(f"A{i}", f) for i, f in enumerate(artifacts, start=1)]
+        for role, upload in uploads:
+            if upload is None or not upload.filename:
+                continue
+            try:
+                name = clean_relative_path(Path(upload.filename).name)
+            except UploadRefused as e:
+                return _render(
+                    request, "mine_error.html", user, e.status_code, problems=[e.message]
+                )
+            rel = name if role in ("overview", "reflection") else f"artifacts/{name}"
+            if role in ("overview", "reflection"):
+                rel = f"{role}{Path(name).suffix.lower()}"
+            data = await upload.read(limits.max_file_bytes + 1)
+            total += len(data)
+            if len(data) > limits.max_file_bytes or total > limits.max_submission_bytes:
+                return _render(
+                    request,
+                    "mine_error.html",
+                    user,
+                    413,
+                    problems=[f"{name}: larger than the upload limit"],
+                )
+            target = folder / rel
+            if target.exists():
+                return _render(
+                    request,
+                    "mine_error.html",
+                    user,
+                    400,
+                    problems=[f"{name}: two files with the same name"],
+                )
+            target.parent.mkdir(parents=True, exist_ok=True)
+            target.write_bytes(data)
+            if role in ("overview", "reflection"):
+                manifest["parts"][role] = rel
+            else:
+                manifest["artifacts"].append({"id": role, "file": rel, "title": Path(name).stem})
+        (folder / MANIFEST_NAME).write_text(yaml.safe_dump(manifest, sort_keys=False))
+        result = _store_folder(ctx, user, folder, None)
+    finally:
+        shutil.rmtree(folder, ignore_errors=True)
+    if isinstance(result, list):
+        return _render(request, "mine_error.html", user, 422, problems=result)
+    return RedirectResponse(f"/mine/{result}", status_code=303)
+
+
 def _manifest(ctx: ServiceContext, submission_id: str) -> tuple[Path, dict[str, Any]]:
     folder = work.submission_folder(ctx, submission_id)
     data = yaml.safe_load((folder / MANIFEST_NAME).read_text(encoding="utf-8"))
