@@ -45,6 +45,9 @@ class Detail(_Strict):
     note_template: str | None = Field(
         default=None, description="Jinja prompt for language-model notes (over the rubric's)."
     )
+    thresholds: Thresholds | None = Field(
+        default=None, description="This detail's own thresholds (over the rubric's)."
+    )
 
     _note_template = field_validator("note_template")(_check_note_template)
 
@@ -117,7 +120,14 @@ class Rubric(_Strict):
                 seen.add(detail.id)
         return self
 
+    def thresholds_for(self, detail: Detail) -> Thresholds:
+        """A detail's own thresholds, or the rubric's."""
+        return detail.thresholds or self.thresholds
+
     @property
     def details(self) -> list[tuple[Outcome, Detail]]:
         """Every detail with its outcome, in rubric order."""
         return [(o, d) for o in self.outcomes for d in o.details]
+
+
+Detail.model_rebuild()  # its thresholds refer to a class defined below it

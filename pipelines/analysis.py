@@ -144,9 +144,16 @@ def analyze_ingested(
                 outcome=m.outcome_id,
                 title=m.detail.title,
                 status=m.status,  # type: ignore[arg-type]
-                suggestions=[_suggestion(m, s, rubric.thresholds, notes) for s in m.suggestions],
+                suggestions=[
+                    _suggestion(m, s, rubric.thresholds_for(m.detail), notes) for s in m.suggestions
+                ],
                 self_analysis=_self_analysis(
-                    check_detail(by_detail.get(m.detail.id, []), m, summaries, rubric.thresholds)
+                    check_detail(
+                        by_detail.get(m.detail.id, []),
+                        m,
+                        summaries,
+                        rubric.thresholds_for(m.detail),
+                    )
                 ),
             )
             for m in matches

@@ -164,7 +164,6 @@ class EvidenceMatcher:
         bm25 = bm25_scores([c.text for c in chunks], lexical_queries)
         chunk_stems = [set(stems(c.text)) for c in chunks]
         intentions = [intention_share(c.text) for c in chunks]
-        thresholds = self.rubric.thresholds
         n_details, n_chunks = len(self.details), len(chunks)
         raw = np.zeros((n_details, n_chunks), dtype=np.float64)
         covs: list[list[list[float]]] = []
@@ -205,6 +204,7 @@ class EvidenceMatcher:
             ]
             suggestions = group_by_place(scores)
             top = suggestions[0].score if suggestions else 0.0
+            thresholds = self.rubric.thresholds_for(detail)
             if top >= thresholds.evidence:
                 status = "evidence_found"
             elif top >= thresholds.weak:

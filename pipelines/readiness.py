@@ -592,7 +592,6 @@ def build_readiness(
     ids to the titles the manifest gives them (file names are used otherwise)."""
     arts = _Artifacts(report.artifacts, titles)
     rubric_details = {d.id: d for _, d in rubric.details}
-    strong = rubric.thresholds.evidence
 
     details: list[DetailReadiness] = []
     citations: list[CitationCheck] = []
@@ -609,6 +608,7 @@ def build_readiness(
             problems.append("no evidence found in the portfolio")
         elif d.status == "weak_evidence":
             warnings.append(f"{name}: the evidence found is weak")
+        strong = rubric.thresholds_for(rd).evidence if rd else rubric.thresholds.evidence
         check = _citation(d, arts, strong) if d.self_analysis is not None else None
         if check is not None:
             citations.append(check)

@@ -378,8 +378,9 @@ def calibrate(rubric_ref: str, set_dir: Path) -> None:
             top = d["suggestions"][0]["score"] if d["suggestions"] else 0.0
             per_detail.setdefault(d["id"], []).append(Case(top, bool(gold["details"][d["id"]])))
     current = rubric.thresholds.weak
+    own = {d.id: rubric.thresholds_for(d).weak for _o, d in rubric.details}
     proposals = [propose("all details", [c for cs in per_detail.values() for c in cs], current)]
-    proposals += [propose(d, cs, current) for d, cs in per_detail.items()]
+    proposals += [propose(d, cs, own.get(d, current)) for d, cs in per_detail.items()]
 
     def rates(p, t):
         found, abstain = p.rates(t)
@@ -402,8 +403,8 @@ def calibrate(rubric_ref: str, set_dir: Path) -> None:
         table.add_row(
             p.detail,
             f"{p.evidence_cases} / {p.empty_cases}",
-            f"{current:.2f}",
-            rates(p, current),
+            f"{p.current:.2f}",
+            rates(p, p.current),
             "-" if p.proposed is None else f"{p.proposed:.3f}",
             "-" if p.proposed is None else rates(p, p.proposed),
             p.reason,

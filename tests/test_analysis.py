@@ -180,3 +180,20 @@ def test_cli_analyze_and_rubric_commands(sample_submission, tmp_path):
     assert f"{bad}: outcomes[0].details[0].look_fors: " in proc.stderr
     proc = run("analyze", str(sample_submission), "--rubric", "nope", "--json", "-")
     assert proc.returncode == 2 and "unknown rubric 'nope'" in proc.stderr
+
+
+def test_a_detail_can_have_its_own_thresholds(narrow_portfolio, tmp_path):
+    data = RUBRIC.model_dump()
+    data["outcomes"][0]["details"][0]["thresholds"] = {"evidence": 0.999, "weak": 0.998}
+    strict = type(RUBRIC).model_validate(data)
+    assert strict.thresholds_for(strict.details[0][1]).weak == 0.998
+    report = analyze_submission(
+        load_submission(narrow_portfolio),
+        strict,
+        ExtractionOptions(cache_dir=tmp_path / "c"),
+        get_embedder(),
+        tmp_path / "index",
+    ).report
+    details = {d.id: d for d in report.details}
+    assert details["EO1.1"].status == "no_evidence"  # its own bar is out of reach
+    assert details["EO1.2"].status == "evidence_found"  # the rubric's bar still applies

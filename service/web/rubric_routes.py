@@ -221,6 +221,13 @@ async def save_draft(
             d["description"] = str(form.get(f"{d['id']}.description", d["description"])).strip()
             lines = str(form.get(f"{d['id']}.look_fors", "")).splitlines()
             d["look_fors"] = [line.strip() for line in lines if line.strip()]
+            own = {k: str(form.get(f"{d['id']}.{k}", "")).strip() for k in ("evidence", "weak")}
+            if not any(own.values()):
+                d["thresholds"] = None  # the rubric's thresholds apply
+            else:
+                own_values = {k: number(f"{d['id']}.thresholds", v or "?") for k, v in own.items()}
+                if None not in own_values.values():
+                    d["thresholds"] = own_values
     if not errors:
         try:
             edited = Rubric.model_validate(data)
