@@ -200,7 +200,7 @@ def create_app(settings: Settings | None = None, *, start_runner: bool = True) -
 
     app.add_middleware(UploadSizeGuard, max_submission_mb=settings.max_submission_mb)
     reports: dict[int, bytes] = {}
-    owners: dict[str, int] = {}  # submissions whose visibility was checked (never changes)
+    owners: dict[str, int] = {}  # submission -> owner (an owner never changes)
     latest: dict[tuple[str, int | None], tuple[float, tuple[int, str, str | None]]] = {}
 
     from service.web.routes import mount_web
@@ -306,9 +306,11 @@ def create_app(settings: Settings | None = None, *, start_runner: bool = True) -
         ctx: Ctx, user: CurrentUser, submission_id: str, report: int | None = None
     ) -> Response:
         """The analysis report (shared/contract/ANALYSIS-REPORT.md): the newest, or ?report=ID."""
-        if user.role == "candidate" or submission_id not in owners:
-            row = _visible(ctx, user, submission_id)
-            owners[submission_id] = row.owner_id
+        owner = owners.get(submission_id)
+        if owner is None:
+            owners[submission_id] = _visible(ctx, user, submission_id).owner_id
+        elif user.role == "candidate" and owner != user.id:
+            raise HTTPException(404, f"no submission '{submission_id}'")
         key = (submission_id, report)
         cached = latest.get(key)
         if cached is not None and cached[0] > time.monotonic():
