@@ -162,6 +162,36 @@ def ingest(folder: Path, json_out: str | None) -> None:
         sys.exit(EXIT_ARTIFACT_ERRORS)
 
 
+def _analyze_folder(folder: Path, rubric_ref: str | None, err: Console, notes: bool = False):
+    """Load, read and analyse a submission folder with a progress display: the submission,
+    the rubric and the analysis (exit 2 for an unusable folder, rubric or model)."""
+    from models.embedder import get_embedder
+    from models.transcriber import ModelUnavailable
+    from pipelines.analysis import analyze_submission
+
+    settings = get_settings()
+    submission = _load(folder, err)
+    try:
+        rubric = RubricCatalog(settings.rubrics_dir).get(rubric_ref or submission.credential)
+    except RubricError as e:
+        _fail(err, str(e))
+    try:
+        embedder = get_embedder(settings.embedding_model, settings.embedding_threads)
+    except ModelUnavailable as e:
+        _fail(err, str(e))
+    with _ProgressDisplay(submission, err) as display:
+        analysis = analyze_submission(
+            submission,
+            rubric,
+            settings.extraction_options(),
+            embedder,
+            settings.index_dir,
+            display,
+            llm=settings.llm_options() if notes else None,
+        )
+    return submission, rubric, analysis
+
+
 @main.command()
 @click.argument("folder", type=click.Path(path_type=Path))
 @click.option(
@@ -179,61 +209,24 @@ def ingest(folder: Path, json_out: str | None) -> None:
 )
 def analyze(folder: Path, rubric_ref: str | None, json_out: str) -> None:
     """Analyse a submission FOLDER: evidence for every rubric detail, citations, word counts."""
-    from models.embedder import get_embedder
-    from models.transcriber import ModelUnavailable
-    from pipelines.analysis import analyze_submission
     from service.summary import print_summary
 
     err = _console(stderr=True)
-    settings = get_settings()
-    submission = _load(folder, err)
-    try:
-        rubric = RubricCatalog(settings.rubrics_dir).get(rubric_ref or submission.credential)
-    except RubricError as e:
-        _fail(err, str(e))
-    try:
-        embedder = get_embedder(settings.embedding_model, settings.embedding_threads)
-    except ModelUnavailable as e:
-        _fail(err, str(e))
-    with _ProgressDisplay(submission, err) as display:
-        analysis = analyze_submission(
-            submission,
-            rubric,
-            settings.extraction_options(),
-            embedder,
-            settings.data_dir / "index",
-            display,
-            llm=settings.llm_options(),
-        )
+    _submission, _rubric, analysis = _analyze_folder(folder, rubric_ref, err, notes=True)
     print_summary(analysis.report, err if json_out == "-" else _console())
     _write_json(analysis.report.to_json_dict(), json_out)
 
 
 def _analyze_set(rubric_ref: str, folders: list[Path], err: Console):
     """Analyse every labelled folder with a rubric: the rubric and (name, report, gold)s."""
-    from models.embedder import get_embedder
-    from pipelines.analysis import analyze_submission
     from pipelines.evaluation import load_gold
 
-    settings = get_settings()
-    try:
-        rubric = RubricCatalog(settings.rubrics_dir).get(rubric_ref)
-    except RubricError as e:
-        _fail(err, str(e))
-    embedder = get_embedder(settings.embedding_model, settings.embedding_threads)
     results = []
+    rubric = None
     for folder in folders:
-        submission = _load(folder, err)
-        with _ProgressDisplay(submission, err) as display:
-            analysis = analyze_submission(
-                submission,
-                rubric,
-                settings.extraction_options(),
-                embedder,
-                settings.index_dir,
-                display,
-            )
+        _submission, rubric, analysis = _analyze_folder(folder, rubric_ref, err)
         results.append((folder.name, analysis.report.to_json_dict(), load_gold(folder)))
+    assert rubric is not None, "no folder to analyse"
     return rubric, results
 
 
@@ -719,34 +712,13 @@ def check(
     Automated guidance, not an assessment decision: a human assessor decides.
     Exit status: 0 nothing blocks submission, 1 something does, 2 the folder is unusable.
     """
-    from models.embedder import get_embedder
-    from models.transcriber import ModelUnavailable
-    from pipelines.analysis import analyze_submission
     from pipelines.readiness import build_readiness
     from service.readiness_render import render_html, render_pdf, render_terminal, report_console
 
     err = _console(stderr=True)
     for out_path in (html_out, pdf_out, Path(json_out) if json_out not in (None, "-") else None):
         _writable(out_path, err)
-    settings = get_settings()
-    submission = _load(folder, err)
-    try:
-        rubric = RubricCatalog(settings.rubrics_dir).get(rubric_ref or submission.credential)
-    except RubricError as e:
-        _fail(err, str(e))
-    try:
-        embedder = get_embedder(settings.embedding_model, settings.embedding_threads)
-    except ModelUnavailable as e:
-        _fail(err, str(e))
-    with _ProgressDisplay(submission, err) as display:
-        analysis = analyze_submission(
-            submission,
-            rubric,
-            settings.extraction_options(),
-            embedder,
-            settings.data_dir / "index",
-            display,
-        )
+    submission, rubric, analysis = _analyze_folder(folder, rubric_ref, err)
     titles = {a.id: a.title for a in submission.artifacts if a.title}
     readiness = build_readiness(analysis.report, rubric, titles)
     try:
