@@ -21,7 +21,9 @@ What it does, and what each figure means
 Throughput (``sub/h``), once per worker count (default 1, then 2)
     A fresh PostgreSQL database (``bench_<hex>``, dropped ``WITH (FORCE)`` at the end),
     a dedicated Redis database (``--redis-url``, default db 13, flushed before and
-    after; it refuses to flush keys that are not Celery's), and a fresh
+    after and marked as in use: it refuses a database another bench is using, whose
+    workers would take this bench's tasks, or one holding keys that are not
+    Celery's), and a fresh
     ``EVREVIEW_DATA_DIR``. It starts ``python -m service.cli serve`` and W
     ``python -m service.cli worker`` processes (Celery, one pool process each), every
     one sized to one core: ``EVREVIEW_WHISPER_THREADS=1``, ``EVREVIEW_OCR_WORKERS=1``,
@@ -149,6 +151,9 @@ ONE_CORE = {
 DISTURBED_CORES = 0.1  # CPU used by unrelated processes above which a figure is flagged
 DB_PROCESS_NAMES = {"postgres", "postmaster", "redis-server"}
 CELERY_KEY_PREFIXES = ("_kombu", "celery", "unacked")
+LOCK_KEY = "evreview-service-bench:owner"  # marks the Redis database as in use by a bench
+LOCK_TTL_S = 3600
+BENCH_ID = f"{socket.gethostname()}:{os.getpid()}:{secrets.token_hex(4)}"
 
 
 # ---------------------------------------------------------------------------
@@ -535,22 +540,41 @@ def drop_database(pg: str, name: str) -> None:
         conn.execute(f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)')
 
 
-def flush_redis(url: str) -> None:
-    """Empty the bench's Redis database, refusing when it holds keys that are not Celery's."""
+def flush_redis(url: str, release: bool = False) -> None:
+    """Empty the bench's Redis database and mark it as this bench's (``LOCK_KEY``); with
+    ``release``, leave it empty and unmarked.
+
+    Two benches on one Redis database would consume (and flush) each other's tasks, so
+    a database marked by another bench, or holding keys that are not Celery's, is
+    refused (and never flushed).
+    """
     import redis
 
     r = redis.Redis.from_url(url, socket_connect_timeout=5)
+    if not r.set(LOCK_KEY, BENCH_ID, nx=True, ex=LOCK_TTL_S):
+        owner = (r.get(LOCK_KEY) or b"").decode(errors="replace")
+        if owner and owner != BENCH_ID:
+            if release:
+                return
+            raise SystemExit(
+                f"another service bench ({owner}) is using {url}: wait for it, or pass "
+                f"--redis-url with another database (if that bench died: DEL {LOCK_KEY})"
+            )
     foreign = [
-        k.decode(errors="replace")
+        name
         for k in r.scan_iter(count=1000)
-        if not k.decode(errors="replace").startswith(CELERY_KEY_PREFIXES)
+        if not (name := k.decode(errors="replace")).startswith(CELERY_KEY_PREFIXES)
+        and name != LOCK_KEY
     ]
     if foreign:
+        r.delete(LOCK_KEY)
         raise SystemExit(
             f"{url} holds keys that are not Celery's ({', '.join(foreign[:5])}...): "
             "choose an empty database with --redis-url"
         )
     r.flushdb()
+    if not release:
+        r.set(LOCK_KEY, BENCH_ID, ex=LOCK_TTL_S)
 
 
 def parse_time(text: str) -> float:
@@ -1181,7 +1205,9 @@ def main() -> int:
     parser.add_argument("--client-procs", type=int, default=4)
     parser.add_argument("--pg", default="postgresql://postgres@127.0.0.1:5432")
     parser.add_argument("--redis-url", default="redis://127.0.0.1:6379/13")
-    parser.add_argument("--timeout", type=float, default=1800.0, help="per run, seconds")
+    parser.add_argument(
+        "--timeout", type=float, default=900.0, help="seconds to wait for the submissions"
+    )
     parser.add_argument("--poll", type=float, default=0.5, help="status poll interval, s")
     parser.add_argument("--skip-sqlite", action="store_true")
     parser.add_argument(
@@ -1271,6 +1297,8 @@ def main() -> int:
         return 0
     finally:
         sampler.stop()
+        with contextlib.suppress(Exception):  # never hide the error that got us here
+            flush_redis(args.redis_url, release=True)
         if ok and not args.keep:
             shutil.rmtree(tmp, ignore_errors=True)
         else:
