@@ -303,63 +303,68 @@ def _check_open(s, user: User, submission_id: str) -> None:
         raise ReviewError("your review of this submission is submitted; it can no longer change")
 
 
-def record_suggestion_verdict(
+PLACE_ACTIONS = ("confirm", "reject", "mark")
+
+
+def _add_label(
+    s, db: Database, user: User, submission_id: str, detail_id: str, kind: str, **fields: Any
+) -> None:
+    """Keep an action as a label (with the report and rubric version it was made on) and
+    in the audit log, inside the caller's transaction; a submitted review is final."""
+    _check_open(s, user, submission_id)
+    report_id, rubric_id, rubric_version = _report_meta(db, submission_id)
+    s.add(
+        Label(
+            submission_id=submission_id,
+            report_id=report_id,
+            detail_id=detail_id,
+            assessor_id=user.id,
+            kind=kind,
+            rubric_id=rubric_id,
+            rubric_version=rubric_version,
+            **fields,
+        )
+    )
+    audited: dict[str, Any] = {"detail": detail_id}
+    if fields.get("artifact"):
+        place = Place(
+            fields["artifact"], fields.get("page"), fields.get("start_s"), fields.get("end_s")
+        )
+        audited["place"] = place.key
+    if "decision" in fields:
+        audited["decision"] = fields["decision"]
+    audit(s, user.id, kind, submission_id, **audited)
+
+
+def record_place(
     db: Database,
     user: User,
     submission_id: str,
     detail_id: str,
     kind: str,
     place: Place,
-    rank: int | None,
-    score: float | None,
+    rank: int | None = None,
+    score: float | None = None,
 ) -> None:
-    """Confirm or reject a suggested place for a detail (saved at once, kept as a label)."""
-    if kind not in ("confirm", "reject"):
+    """Confirm or reject a suggested place, or mark another place, as evidence for a detail
+    (saved at once, kept as a label)."""
+    if kind not in PLACE_ACTIONS:
         raise ReviewError(f"unknown action '{kind}'")
-    report_id, rubric_id, rubric_version = _report_meta(db, submission_id)
     with db.session() as s:
-        _check_open(s, user, submission_id)
-        s.add(
-            Label(
-                submission_id=submission_id,
-                report_id=report_id,
-                detail_id=detail_id,
-                assessor_id=user.id,
-                kind=kind,
-                artifact=place.artifact,
-                page=place.page,
-                start_s=place.start_s,
-                end_s=place.end_s,
-                suggestion_rank=rank,
-                machine_score=score,
-                rubric_id=rubric_id,
-                rubric_version=rubric_version,
-            )
+        _add_label(
+            s,
+            db,
+            user,
+            submission_id,
+            detail_id,
+            kind,
+            artifact=place.artifact,
+            page=place.page,
+            start_s=place.start_s,
+            end_s=place.end_s,
+            suggestion_rank=rank,
+            machine_score=score,
         )
-        audit(s, user.id, kind, submission_id, detail=detail_id, place=place.key)
-
-
-def mark_place(db: Database, user: User, submission_id: str, detail_id: str, place: Place) -> None:
-    """Mark another place as the evidence for a detail."""
-    report_id, rubric_id, rubric_version = _report_meta(db, submission_id)
-    with db.session() as s:
-        _check_open(s, user, submission_id)
-        s.add(
-            Label(
-                submission_id=submission_id,
-                report_id=report_id,
-                detail_id=detail_id,
-                assessor_id=user.id,
-                kind="mark",
-                artifact=place.artifact,
-                page=place.page,
-                start_s=place.start_s,
-                end_s=place.end_s,
-                rubric_id=rubric_id,
-                rubric_version=rubric_version,
-            )
-        )
-        audit(s, user.id, "mark", submission_id, detail=detail_id, place=place.key)
 
 
 def decide_detail(
@@ -373,9 +378,10 @@ def decide_detail(
     """Proficient or not yet on one detail, with a comment."""
     if decision is not None and decision not in DECISIONS:
         raise ReviewError(f"a decision is one of {', '.join(DECISIONS)}")
-    report_id, rubric_id, rubric_version = _report_meta(db, submission_id)
     with db.session() as s:
-        _check_open(s, user, submission_id)
+        _add_label(
+            s, db, user, submission_id, detail_id, "decide", decision=decision, comment=comment
+        )
         row = s.get(DetailReview, (submission_id, user.id, detail_id))
         if row is None:
             row = DetailReview(
@@ -383,20 +389,6 @@ def decide_detail(
             )
             s.add(row)
         row.decision, row.comment = decision, comment
-        s.add(
-            Label(
-                submission_id=submission_id,
-                report_id=report_id,
-                detail_id=detail_id,
-                assessor_id=user.id,
-                kind="decide",
-                decision=decision,
-                comment=comment,
-                rubric_id=rubric_id,
-                rubric_version=rubric_version,
-            )
-        )
-        audit(s, user.id, "decide", submission_id, detail=detail_id, decision=decision)
 
 
 @dataclass

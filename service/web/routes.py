@@ -303,7 +303,7 @@ def review_action(
     try:
         if action.kind in ("confirm", "reject"):
             place = review.Place(action.artifact or "", action.page, action.start_s, action.end_s)
-            review.record_suggestion_verdict(
+            review.record_place(
                 ctx.db,
                 user,
                 submission_id,
@@ -315,7 +315,7 @@ def review_action(
             )
         elif action.kind == "mark":
             place = _parse_place(action, artifacts)
-            review.mark_place(ctx.db, user, submission_id, action.detail, place)
+            review.record_place(ctx.db, user, submission_id, action.detail, "mark", place)
         elif action.kind == "decide":
             review.decide_detail(
                 ctx.db, user, submission_id, action.detail, action.decision or None, action.comment
