@@ -9,7 +9,7 @@ import pytest
 
 from tests.factories import make_text_pdf, write_manifest
 from tests.service_process import ServiceProcess, cli, zip_folder
-from tests.test_review_browser import CHROMIUM, PASSWORD, shot
+from tests.test_review_browser import CHROMIUM, PASSWORD, launch, log_in, shot
 
 pytestmark = pytest.mark.slow
 
@@ -62,16 +62,9 @@ def test_candidate_checks_fixes_and_submits(candidate_env):
 
     server, archive, admin_token = candidate_env
     with sync_playwright() as pw:
-        browser = pw.chromium.launch(
-            executable_path=CHROMIUM,
-            args=["--no-sandbox", "--disable-gpu", "--disable-background-networking"],
-        )
+        browser = launch(pw)
         page = browser.new_page(viewport={"width": 1300, "height": 1000})
-        page.goto(f"{server.url}/login")
-        page.fill("input[name=name]", "cara")
-        page.fill("input[name=password]", PASSWORD)
-        page.click("button[type=submit]")
-        page.wait_for_url("**/mine")
+        log_in(page, server.url, "cara", "mine")
         page.set_input_files("#new-draft input[type=file]", str(archive))
         page.click("#new-draft button")
         page.wait_for_selector("iframe.report-frame", timeout=120_000)  # progress page refreshes
@@ -129,16 +122,9 @@ def test_candidate_uploads_files_one_by_one_and_fills_the_self_analysis(candidat
         (tmp_path / "plan.pdf").write_bytes(zf.read("artifacts/plan.pdf"))
         (tmp_path / "overview.md").write_bytes(zf.read("overview.md"))
     with sync_playwright() as pw:
-        browser = pw.chromium.launch(
-            executable_path=CHROMIUM,
-            args=["--no-sandbox", "--disable-gpu", "--disable-background-networking"],
-        )
+        browser = launch(pw)
         page = browser.new_page()
-        page.goto(f"{server.url}/login")
-        page.fill("input[name=name]", "cara")
-        page.fill("input[name=password]", PASSWORD)
-        page.click("button[type=submit]")
-        page.wait_for_url("**/mine")
+        log_in(page, server.url, "cara", "mine")
         page.set_input_files("#new-files input[name=overview]", str(tmp_path / "overview.md"))
         page.set_input_files("#new-files input[name=artifacts]", str(tmp_path / "plan.pdf"))
         page.click("#new-files button")

@@ -90,20 +90,34 @@ def workspace(tmp_path_factory):
 
     SCREENSHOTS.mkdir(parents=True, exist_ok=True)
     with sync_playwright() as pw:
-        browser = pw.chromium.launch(
-            executable_path=CHROMIUM,
-            args=[
-                "--no-sandbox",
-                "--disable-gpu",
-                "--disable-background-networking",
-                "--disable-component-update",
-                "--disable-sync",
-                "--no-first-run",
-            ],
-        )
+        browser = launch(pw)
         yield server, browser, sid, report
         browser.close()
     server.stop()
+
+
+def launch(pw):
+    """Debian's Chromium, headless, kept off the (closed) network."""
+    return pw.chromium.launch(
+        executable_path=CHROMIUM,
+        args=[
+            "--no-sandbox",
+            "--disable-gpu",
+            "--disable-background-networking",
+            "--disable-component-update",
+            "--disable-sync",
+            "--no-first-run",
+        ],
+    )
+
+
+def log_in(page, url: str, name: str, landing: str) -> None:
+    """Sign in through the form and wait for the page the role lands on."""
+    page.goto(f"{url}/login")
+    page.fill("input[name=name]", name)
+    page.fill("input[name=password]", PASSWORD)
+    page.click("button[type=submit]")
+    page.wait_for_url(f"**/{landing}")
 
 
 def sign_in(browser, server, name):
@@ -111,10 +125,7 @@ def sign_in(browser, server, name):
     page = context.new_page()
     page.goto(f"{server.url}/review/nowhere")  # any page: not signed in, so the sign-in form
     assert page.url.endswith("/login")
-    page.fill("input[name=name]", name)
-    page.fill("input[name=password]", PASSWORD)
-    page.click("button[type=submit]")
-    page.wait_for_url("**/queue")
+    log_in(page, server.url, name, "queue")
     return context, page
 
 

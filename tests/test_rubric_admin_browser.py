@@ -11,7 +11,7 @@ import yaml
 
 from tests.factories import make_text_pdf, write_manifest
 from tests.service_process import ServiceProcess, cli, wait_done, zip_folder
-from tests.test_review_browser import CHROMIUM, PASSWORD, shot
+from tests.test_review_browser import CHROMIUM, PASSWORD, launch, log_in, shot
 
 pytestmark = pytest.mark.slow
 
@@ -81,15 +81,9 @@ def test_admin_edits_previews_compares_and_publishes(admin_env):
 
     server, env, sid = admin_env
     with sync_playwright() as pw:
-        browser = pw.chromium.launch(
-            executable_path=CHROMIUM,
-            args=["--no-sandbox", "--disable-gpu", "--disable-background-networking"],
-        )
+        browser = launch(pw)
         page = browser.new_page(viewport={"width": 1300, "height": 1000})
-        page.goto(f"{server.url}/login")
-        page.fill("input[name=name]", "lead")
-        page.fill("input[name=password]", PASSWORD)
-        page.click("button[type=submit]")
+        log_in(page, server.url, "lead", "queue")
         page.goto(f"{server.url}/admin/rubrics")
         page.click("tr.published button")  # new draft
         page.wait_for_selector("#rubric-form")
