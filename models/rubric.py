@@ -42,6 +42,13 @@ class Detail(_Strict):
     title: str
     description: str
     look_fors: list[str] = Field(min_length=1)
+    examples: list[str] = Field(
+        default_factory=list,
+        description=(
+            "Example evidence statements: how a portfolio might show this detail, written from "
+            "the rubric's meaning."
+        ),
+    )
     note_template: str | None = Field(
         default=None, description="Jinja prompt for language-model notes (over the rubric's)."
     )
@@ -50,6 +57,14 @@ class Detail(_Strict):
     )
 
     _note_template = field_validator("note_template")(_check_note_template)
+
+    @field_validator("examples")
+    @classmethod
+    def _examples_not_blank(cls, v: list[str]) -> list[str]:
+        for i, example in enumerate(v, start=1):
+            if not example.strip():
+                raise ValueError(f"example {i} is empty: write a statement or remove the line")
+        return v
 
     @field_validator("id")
     @classmethod
