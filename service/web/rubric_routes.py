@@ -3,6 +3,7 @@ the published version on the assessor-labelled set, publish or roll back."""
 
 from __future__ import annotations
 
+from collections.abc import Mapping
 from typing import Annotated, Any
 
 from fastapi import APIRouter, Form, HTTPException, Request
@@ -184,18 +185,15 @@ def _edit_view(
     )
 
 
-@router.post("/admin/rubrics/{rubric_id}/{version}")
-async def save_draft(
-    request: Request, ctx: Ctx, user: PageUser, rubric_id: str, version: str
-) -> Response:
-    """Save the edited draft; validation errors are shown beside their fields."""
-    _admin(user)
-    try:
-        current = ctx.rubric(f"{rubric_id}@{version}")
-        published = ctx.rubric(rubric_id)
-    except RubricError as e:
-        raise HTTPException(404, str(e)) from None
-    form = await request.form()
+def _lines(text: Any) -> list[str]:
+    """A one-per-line textarea as a list, blank lines dropped."""
+    return [line.strip() for line in str(text).splitlines() if line.strip()]
+
+
+def rubric_from_form(
+    current: Rubric, form: Mapping[str, Any]
+) -> tuple[Rubric | None, dict[str, str]]:
+    """The draft as the edit form changed it, or None and the errors keyed by form field."""
     data = current.model_dump()
     errors: dict[str, str] = {}
 
@@ -219,8 +217,10 @@ async def save_draft(
     for o in data["outcomes"]:
         for d in o["details"]:
             d["description"] = str(form.get(f"{d['id']}.description", d["description"])).strip()
-            lines = str(form.get(f"{d['id']}.look_fors", "")).splitlines()
-            d["look_fors"] = [line.strip() for line in lines if line.strip()]
+            d["look_fors"] = _lines(form.get(f"{d['id']}.look_fors", ""))
+            examples = form.get(f"{d['id']}.examples")
+            if examples is not None:  # a form without the field keeps them
+                d["examples"] = _lines(examples)
             own = {k: str(form.get(f"{d['id']}.{k}", "")).strip() for k in ("evidence", "weak")}
             if not any(own.values()):
                 d["thresholds"] = None  # the rubric's thresholds apply
@@ -228,23 +228,40 @@ async def save_draft(
                 own_values = {k: number(f"{d['id']}.thresholds", v or "?") for k, v in own.items()}
                 if None not in own_values.values():
                     d["thresholds"] = own_values
-    if not errors:
+    if errors:
+        return None, errors
+    try:
+        return Rubric.model_validate(data), {}
+    except ValidationError as e:
+        for err in e.errors():
+            loc = err["loc"]
+            field = ".".join(str(x) for x in loc)
+            if len(loc) >= 5 and loc[0] == "outcomes" and loc[2] == "details":
+                detail_id = data["outcomes"][loc[1]]["details"][loc[3]]["id"]
+                field = f"{detail_id}.{loc[4]}"
+            errors[field] = err["msg"]
+        return None, errors
+
+
+@router.post("/admin/rubrics/{rubric_id}/{version}")
+async def save_draft(
+    request: Request, ctx: Ctx, user: PageUser, rubric_id: str, version: str
+) -> Response:
+    """Save the edited draft; validation errors are shown beside their fields."""
+    _admin(user)
+    try:
+        current = ctx.rubric(f"{rubric_id}@{version}")
+        published = ctx.rubric(rubric_id)
+    except RubricError as e:
+        raise HTTPException(404, str(e)) from None
+    form = await request.form()
+    edited, errors = rubric_from_form(current, form)
+    if edited is not None:
         try:
-            edited = Rubric.model_validate(data)
-        except ValidationError as e:
-            for err in e.errors():
-                loc = err["loc"]
-                field = ".".join(str(x) for x in loc)
-                if len(loc) >= 5 and loc[0] == "outcomes" and loc[2] == "details":
-                    detail_id = data["outcomes"][loc[1]]["details"][loc[3]]["id"]
-                    field = f"{detail_id}.{loc[4]}"
-                errors[field] = err["msg"]
-        else:
-            try:
-                rubric_versions.save_draft(ctx.db, edited)
-            except RubricError as e:
-                raise HTTPException(409, str(e)) from None
-            return RedirectResponse(f"/admin/rubrics/{rubric_id}/{version}", status_code=303)
+            rubric_versions.save_draft(ctx.db, edited)
+        except RubricError as e:
+            raise HTTPException(409, str(e)) from None
+        return RedirectResponse(f"/admin/rubrics/{rubric_id}/{version}", status_code=303)
     values = {k: str(v) for k, v in form.items()}
     return _edit_view(
         request, ctx, user, current, published, None, False, errors, status=422, values=values
