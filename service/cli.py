@@ -430,7 +430,7 @@ def rubrics_list() -> None:
 @rubrics.command("show")
 @click.argument("rubric_ref", metavar="ID|PATH")
 def rubrics_show(rubric_ref: str) -> None:
-    """Outcomes, details, look-fors, part minimums and thresholds of a rubric."""
+    """Outcomes, details, look-fors, example evidence, part minimums and thresholds of a rubric."""
     out = _console()
     try:
         r = RubricCatalog(get_settings().rubrics_dir).get(rubric_ref)
@@ -446,6 +446,10 @@ def rubrics_show(rubric_ref: str) -> None:
             out.print(f"  {d.id} {d.title}: {d.description}", highlight=False)
             for lf in d.look_fors:
                 out.print(f"      - {lf}", highlight=False)
+            if d.examples:
+                out.print("    example evidence:", highlight=False)
+                for example in d.examples:
+                    out.print(f"      > {example}", highlight=False, markup=False)
 
 
 @rubrics.command("export")
