@@ -108,14 +108,16 @@ class ExtractedArtifact(Record):
         return [p.number for p in self.pages or [] if p.ocr]
 
 
-PassageRole = Literal["body", "furniture", "toc", "definition"]
+PassageRole = Literal["body", "furniture", "toc", "definition", "cover", "placeholder"]
 
 
 class Chunk(Record):
     """A located passage: on one page (with its box) or in one time range of a recording.
 
-    ``role`` tells body text from passages that only name a topic: running
-    headers/footers (furniture), table-of-contents lines, glossary definitions.
+    ``role`` tells body text from passages that only name a topic or stand in for one:
+    running headers/footers (furniture), table-of-contents lines, glossary definitions,
+    a cover page's lines, and placeholders for material that is not there
+    (``pipelines.passage_roles``).
     """
 
     id: str
