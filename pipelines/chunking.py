@@ -2,8 +2,10 @@
 
 A page chunk never spans two pages and carries the union of its blocks'
 boxes; a transcript chunk carries the exact start and end seconds of its first
-and last word. Ids derive from the artifact's content hash, the extractor and
-the place, so ingesting the same bytes twice gives the same chunks.
+and last word. Ids derive from the artifact's content hash, the extractor, the
+chunking version and the place, so ingesting the same bytes twice gives the same
+chunks, and a change to how chunks are cut or given roles gives new ids (saved
+embedding indexes are keyed by chunk ids, so they are never reused stale).
 """
 
 from __future__ import annotations
@@ -18,11 +20,16 @@ from pipelines.passage_roles import block_roles
 from pipelines.text import count_words, split_sentences
 
 _SENTENCE_GAP_S = 1.0  # a pause this long ends a spoken sentence even without punctuation
+# Bump when chunk boundaries or roles change (2: cover, placeholder and layout-based
+# toc/glossary roles from pipelines.passage_roles).
+CHUNKING_VERSION = "2"
 
 
 def chunk_id(artifact_id: str, sha256: str, extractor: str, place: str, seq: int) -> str:
-    """A deterministic chunk id: the same content, extractor and place give the same id."""
-    digest = hashlib.sha256(f"{sha256}|{extractor}|{place}|{seq}".encode()).hexdigest()[:16]
+    """A deterministic chunk id: the same content, extractor, chunking and place give the
+    same id."""
+    key = f"{sha256}|{extractor}|chunking@{CHUNKING_VERSION}|{place}|{seq}"
+    digest = hashlib.sha256(key.encode()).hexdigest()[:16]
     return f"{artifact_id}-{digest}"
 
 

@@ -16,6 +16,7 @@ import pytest
 
 from models.options import ChunkingOptions, OcrOptions
 from models.records import Box, Page, TextBlock
+from pipelines import chunking
 from pipelines.chunking import chunk_pages
 from pipelines.extract.docx_extractor import extract_docx
 from pipelines.extract.ocr import tesseract_available
@@ -922,3 +923,9 @@ def test_a_450_page_document_takes_well_under_a_second():
     assert roles[(2, 14)] == "toc" and roles[(50, 13)] == "definition"
     assert roles[(7, 0)] == "furniture" and (7, 3) not in roles
     assert elapsed < 1.0, elapsed
+
+
+def test_chunk_ids_change_with_the_chunking_version(monkeypatch):
+    before = chunking.chunk_id("A1", "0" * 64, "pdf@1", "p1", 0)
+    monkeypatch.setattr(chunking, "CHUNKING_VERSION", "test")
+    assert chunking.chunk_id("A1", "0" * 64, "pdf@1", "p1", 0) != before
