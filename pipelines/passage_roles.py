@@ -362,16 +362,30 @@ _GLOSSARY_WORDS = (
     r"|terminology|vocabulary|word\s+(?:list|bank)|acronyms(?:\s+and\s+abbreviations)?"
     r"|abbreviations(?:\s+and\s+acronyms)?|jargon\s+buster"
 )
+# A short heading whose head noun names a list of terms, optionally followed by who uses
+# them or where: "Words we use", "Names used in this guide", "Common abbreviations".
+_TERM_LIST_NOUNS = r"terms|words|names|phrases|acronyms|abbreviations|definitions|vocabulary"
+_TERM_LIST_SUFFIX = (
+    r"(?:\s+(?:we|you|staff|people)\s+(?:use|hear|see)|\s+used\b[^.:;]{0,40}"
+    r"|\s+(?:in|for)\s+this\b[^.:;]{0,30}|\s+and\s+(?:what\s+they\s+mean|meanings?))"
+)
+# A qualifier or a suffix is needed: a bare "Names" may head a list of people.
+_TERM_LIST_HEADING = (
+    rf"(?:(?:key|common|useful|important|our|some)\s+(?:{_TERM_LIST_NOUNS})"
+    rf"{_TERM_LIST_SUFFIX}?|(?:{_TERM_LIST_NOUNS}){_TERM_LIST_SUFFIX})"
+)
 _GLOSSARY_HEADING = re.compile(
-    rf"^(?:{_GLOSSARY_WORDS}|what\s+we\s+mean\s+by\b.{{0,60}}|what\s+(?:the|these|our)\s+"
-    r"(?:terms|words)\s+mean)\s*:?$",
+    rf"^(?:{_GLOSSARY_WORDS}|{_TERM_LIST_HEADING}|what\s+we\s+mean\s+by\b.{{0,60}}"
+    r"|what\s+(?:the|these|our)\s+(?:terms|words)\s+mean)\s*:?$",
     re.I,
 )
 _GLOSSARY_LEAD = re.compile(rf"^(?:{_GLOSSARY_WORDS})\s*:?\s+(?-i:(?=[A-Z]))", re.I)
 # A terms table's header row: "Term | Definition", "Word | Meaning", "Acronym | Stands for".
+# (PDF tables often lose the cell border: "Term Meaning" then counts as the header too.)
 _TERMS_TABLE_HEADING = re.compile(
-    r"^(?:terms?|words?|key\s+terms?|acronyms?|abbreviations?|phrases?|concepts?|names?)\s*\|\s*"
-    r"(?:definitions?|meanings?|explanations?|descriptions?|what\s+it\s+means|stands\s+for)$",
+    r"^(?:terms?|words?|key\s+terms?|acronyms?|abbreviations?|phrases?|concepts?|names?)"
+    r"\s*(?:\|\s*|\s)(?:definitions?|meanings?|explanations?|descriptions?"
+    r"|what\s+(?:it|they|we)\s+means?|stands\s+for)$",
     re.I,
 )
 
@@ -416,6 +430,17 @@ _FIRST_PERSON = re.compile(r"(?i:\b(?:we|our|ours|us|my|me)\b)|\bI\b")
 def _reports_event(text: str) -> bool:
     """A date or time, a first-person word, or a subject with a past-tense verb."""
     return bool(_DATE.search(text) or _FIRST_PERSON.search(text) or reports_done(text))
+
+
+_SUBJECT_FIRST_PERSON = re.compile(r"(?i:\bwe\b)|\bI\b")
+
+
+def _reports_deed(text: str) -> bool:
+    """Inside a glossary section, what ends a run of entries ("Term: definition" and the
+    other entry layouts): a first-person subject ("we", "I"). A possessive ("our name
+    for ..."), a participle or a year ("in use since 2019") is how entries of a
+    school's own terms are written, so none of them ends one."""
+    return bool(_SUBJECT_FIRST_PERSON.search(text))
 
 
 def _defining(definition: str) -> bool:
@@ -552,10 +577,12 @@ def _glossary_page(texts: list[str], live: list[int], carry: bool) -> tuple[set[
       first entry), what follows is glossary while it is an entry in any
       layout (``_entry``) or a term line with its definition block, as long as
       it reports no event and either says what something is or is as short as
-      glossary entries are (``_SECTION_ENTRY_WORDS``); or another short block
-      (twelve words at most) or one that says what something is. It ends at a
-      block that reports an event, at another glossary or contents heading, or
-      at a longer block that does not define. A glossary (or its heading) that
+      glossary entries are (``_SECTION_ENTRY_WORDS``) and has no first-person
+      subject (``_reports_deed``: an entry may mention a year or what a thing
+      did, "in use since 2019" still defines it); or another short block (twelve
+      words at most) or one that says what something is. It ends at a block that
+      reports an event, at another glossary or contents heading, or at a longer
+      block that does not define. A glossary (or its heading) that
       reaches the foot of a page runs on at the top of the next.
     - with no heading: a run of three or more entries of one layout (a term
       line and its definition block count as one "list" entry), at least two
@@ -612,13 +639,17 @@ def _glossary_page(texts: list[str], live: list[int], carry: bool) -> tuple[set[
                 heading = _GLOSSARY_HEADING.match(text) or _CONTENTS_HEADING.match(text)
                 if item.event or heading or not (item.defining or _words(text) <= 12):
                     break
-            elif item.event or not (item.defining or _words(text) <= _SECTION_ENTRY_WORDS):
+            elif _reports_deed(item.definition) or not (
+                item.defining or _words(text) <= _SECTION_ENTRY_WORDS
+            ):
                 break
             taken.extend(item.blocks)
         return taken
 
     ran_on = False
-    if carry and items:
+    # A glossary runs on over a page break only into more entries (a new page that opens
+    # with a heading or body text has moved on).
+    if carry and items and items[0].layout != "other":
         taken = section(0)
         out.update(taken)
         ran_on = bool(taken) and taken[-1] == live[-1]

@@ -433,6 +433,50 @@ def test_under_a_glossary_heading_entries_of_any_layout_are_definitions(heading)
     ]
 
 
+@pytest.mark.parametrize(
+    "heading",
+    ["Words we use", "Names used in this guide", "Common abbreviations", "Terms in this handbook"],
+)
+def test_a_short_heading_naming_a_list_of_terms_opens_a_glossary(heading):
+    # Entries of a club's own names: possessives and years do not make them reports.
+    entries = [
+        "Rota: our name for the weekly timetable of shifts",
+        "Green desk: the returns counter, in use since 2019",
+        "Stacks: closed shelves where older books are kept",
+    ]
+    report = "We ran our first Saturday shift on 4 May and twelve families came in."
+    assert page_roles(three_pages_with([heading, *entries, report]), 2) == [
+        *["definition"] * 4,
+        "body",
+    ]
+    # The same heading words inside a sentence are not a heading.
+    sentence = f"{heading} are listed on the noticeboard by the door, beside the rota."
+    assert page_roles(three_pages_with([sentence, BODY[4]]), 2) == ["body", "body"]
+
+
+def test_a_terms_table_header_whose_cell_border_was_lost_opens_a_glossary():
+    rows = [
+        "Term Meaning",
+        "Rota The weekly timetable of shifts",
+        "Lanyard The green cord worn at the desk",
+    ]
+    assert page_roles(three_pages_with(rows), 2) == ["definition"] * 3
+    assert page_roles(three_pages_with(["Shift Leader", *rows[1:2], BODY[5]]), 2) == [
+        "body",
+        "body",
+        "body",
+    ]
+
+
+def test_a_glossary_does_not_run_on_into_a_page_that_opens_with_a_heading():
+    pages = make_pages(
+        None,
+        [BODY[3], "Key terms", "Rota: weekly timetable of shifts"],
+        ["Spring rides", "When | Where | Leader", "6 April | Coast road | Ana"],
+    )
+    assert roles_of(pages)[2] == ["body", "body", "body"]
+
+
 def test_the_same_entries_without_a_heading_are_body():
     entries = [
         "Rota: weekly timetable of shifts",
