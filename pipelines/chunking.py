@@ -20,9 +20,11 @@ from pipelines.passage_roles import block_roles
 from pipelines.text import count_words, split_sentences
 
 _SENTENCE_GAP_S = 1.0  # a pause this long ends a spoken sentence even without punctuation
+# A pause this long after a sentence is taken as a change of speaker (or of topic).
+_TURN_GAP_S = 0.6
 # Bump when chunk boundaries or roles change (2: cover, placeholder and layout-based
 # toc/glossary roles from pipelines.passage_roles).
-CHUNKING_VERSION = "2"
+CHUNKING_VERSION = "3"
 
 
 def chunk_id(artifact_id: str, sha256: str, extractor: str, place: str, seq: int) -> str:
@@ -41,6 +43,7 @@ class _Piece:
     start: float = 0.0
     end: float = 0.0
     role: str = "body"
+    gap_after: float = 0.0  # spoken sentences: the pause after it, in seconds
 
 
 def _split_long(text: str, box: Box | None, max_words: int, role: str) -> list[_Piece]:
@@ -139,42 +142,63 @@ def _chunk_page(
 
 
 def _sentences(transcript: Transcript) -> list[_Piece]:
-    """Spoken sentences with exact times, from word time stamps (segments as fallback)."""
+    """Spoken sentences with exact times, from word time stamps (segments as fallback).
+
+    A sentence ends at final punctuation or at a pause of ``_SENTENCE_GAP_S``; the
+    recogniser's segment boundaries fall anywhere (often mid-sentence), so a sentence
+    runs on across them. ``gap_after`` keeps the pause that follows each sentence.
+    """
     out: list[_Piece] = []
-    for segment in transcript.segments:
-        if not segment.words:
+    words = [w for segment in transcript.segments for w in segment.words]
+    if not words:
+        for segment in transcript.segments:
             if segment.text:
                 n = count_words(segment.text)
                 out.append(_Piece(segment.text, n, start=segment.start, end=segment.end))
-            continue
-        buf = []
-        for i, word in enumerate(segment.words):
-            buf.append(word)
-            nxt = segment.words[i + 1] if i + 1 < len(segment.words) else None
-            ends = word.text.rstrip("\"')").endswith((".", "?", "!"))
-            if nxt is None or ends or nxt.start - word.end > _SENTENCE_GAP_S:
-                text = " ".join(w.text for w in buf)
-                out.append(_Piece(text, count_words(text), start=buf[0].start, end=buf[-1].end))
-                buf = []
+        return out
+    buf = []
+    for i, word in enumerate(words):
+        buf.append(word)
+        nxt = words[i + 1] if i + 1 < len(words) else None
+        ends = word.text.rstrip("\"')").endswith((".", "?", "!"))
+        gap = nxt.start - word.end if nxt is not None else float("inf")
+        if nxt is None or ends or gap > _SENTENCE_GAP_S:
+            text = " ".join(w.text for w in buf)
+            piece = _Piece(text, count_words(text), start=buf[0].start, end=buf[-1].end)
+            piece.gap_after = gap
+            out.append(piece)
+            buf = []
     return out
 
 
 def chunk_transcript(
     artifact_id: str, sha256: str, extracted: ExtractedArtifact, options: ChunkingOptions
 ) -> list[Chunk]:
-    """Chunks of consecutive spoken sentences, bounded in words and seconds."""
+    """Chunks of whole spoken sentences that follow the turns of a conversation.
+
+    Once a chunk holds the target number of words it ends at the next pause long
+    enough to be a change of speaker (``_TURN_GAP_S``), so an answer is not cut in
+    half; past twice the target words or the longest span it ends at the next
+    sentence end instead. Chunks never split a sentence.
+    """
     if extracted.transcript is None:
         return []
     groups: list[list[_Piece]] = []
     current: list[_Piece] = []
     words = 0
+    target = options.transcript_target_words
     for sentence in _sentences(extracted.transcript):
-        too_long = current and sentence.end - current[0].start > options.transcript_max_seconds
-        if current and (words >= options.transcript_target_words or too_long):
-            groups.append(current)
-            current, words = [], 0
         current.append(sentence)
         words += sentence.words
+        span = sentence.end - current[0].start
+        at_turn = sentence.gap_after >= _TURN_GAP_S
+        if (
+            (words >= target and at_turn)
+            or words >= 2 * target
+            or (span >= options.transcript_max_seconds and words >= target // 2)
+        ):
+            groups.append(current)
+            current, words = [], 0
     if current:
         groups.append(current)
     duration = extracted.transcript.duration_s
