@@ -424,7 +424,10 @@ _GERUND_OPENING = re.compile(
 )
 _RELATIVE = re.compile(r"^(?:\S+\s+){1,4}?(?:who|that|which|where|whose|whom)\b", re.I)
 # What reports of events carry: a date or time, a first-person subject.
-_FIRST_PERSON = re.compile(r"(?i:\b(?:we|our|ours|us|my|me)\b)|\bI\b")
+# "I" as a pronoun is followed by a verb or an adverb ("I ran", "I'm"); a capital I after
+# a name is a numeral ("Algebra I, Biology", "Phase I and II").
+_PRONOUN_I = r"\bI(?:['’](?:m|ve|ll|d)\b|\s+(?!and\b|or\b)[a-z])"
+_FIRST_PERSON = re.compile(rf"(?i:\b(?:we|our|ours|us|my|me)\b)|{_PRONOUN_I}")
 
 
 def _reports_event(text: str) -> bool:
@@ -432,7 +435,7 @@ def _reports_event(text: str) -> bool:
     return bool(_DATE.search(text) or _FIRST_PERSON.search(text) or reports_done(text))
 
 
-_SUBJECT_FIRST_PERSON = re.compile(r"(?i:\bwe\b)|\bI\b")
+_SUBJECT_FIRST_PERSON = re.compile(rf"(?i:\bwe\b)|{_PRONOUN_I}")
 
 
 def _reports_deed(text: str) -> bool:
@@ -579,8 +582,9 @@ def _glossary_page(texts: list[str], live: list[int], carry: bool) -> tuple[set[
       it reports no event and either says what something is or is as short as
       glossary entries are (``_SECTION_ENTRY_WORDS``) and has no first-person
       subject (``_reports_deed``: an entry may mention a year or what a thing
-      did, "in use since 2019" still defines it); or another short block (twelve
-      words at most) or one that says what something is. It ends at a block that
+      did, "in use since 2019" still defines it); or another block as short that
+      reports no event (a term run into its definition where a table lost its
+      cell borders), or one that says what something is. It ends at a block that
       reports an event, at another glossary or contents heading, or at a longer
       block that does not define. A glossary (or its heading) that
       reaches the foot of a page runs on at the top of the next.
@@ -637,7 +641,9 @@ def _glossary_page(texts: list[str], live: list[int], carry: bool) -> tuple[set[
             text = " ".join(texts[b] for b in item.blocks)
             if item.layout == "other":
                 heading = _GLOSSARY_HEADING.match(text) or _CONTENTS_HEADING.match(text)
-                if item.event or heading or not (item.defining or _words(text) <= 12):
+                if item.event or heading or not (
+                    item.defining or _words(text) <= _SECTION_ENTRY_WORDS
+                ):
                     break
             elif _reports_deed(item.definition) or not (
                 item.defining or _words(text) <= _SECTION_ENTRY_WORDS

@@ -454,6 +454,17 @@ def test_a_short_heading_naming_a_list_of_terms_opens_a_glossary(heading):
     assert page_roles(three_pages_with([sentence, BODY[4]]), 2) == ["body", "body"]
 
 
+def test_a_roman_numeral_is_not_a_first_person_pronoun():
+    entries = [
+        "Level I: the first grade of shelving badge, for new helpers",
+        "Level II: the second grade, for helpers who train others",
+        "Move: the two phases (Phase I, Phase II) of moving the reference shelves",
+    ]
+    assert page_roles(three_pages_with(["Key terms", *entries]), 2) == ["definition"] * 4
+    said = ["Key terms", "Rota: weekly timetable", "I ran the desk on Monday and it went well."]
+    assert page_roles(three_pages_with(said), 2) == ["definition", "definition", "body"]
+
+
 def test_a_terms_table_header_whose_cell_border_was_lost_opens_a_glossary():
     rows = [
         "Term Meaning",
