@@ -43,9 +43,10 @@ below belongs to that submission alone. The child:
      its generator consumed, on the transcriber's own model object;
    - Markdown/text parts: reading the file;
    - embedding: ``SentenceTransformer.encode(texts, batch_size=32,
-     normalize_embeddings=True)`` on the analysis' chunk texts, then on the
-     rubric's query texts (detail "title: description" and look-fors), two calls
-     as in the pipeline.
+     normalize_embeddings=True)`` on the analysis' passage windows (the sentence
+     windows of its chunks, ``pipelines.passages``), then on the query texts (detail
+     "title: description", look-fors, example statements, the self-analysis
+     explanations), as the pipeline does.
 
 **ratio** = pipeline ``total`` / raw total (target ≤ 1.2). The JSON also splits it
 by stage: ``ingest`` over raw extraction, ``embed_index`` over raw chunk
@@ -218,12 +219,15 @@ def raw_extract(path: Path, kind: str, options: Any, model: Any) -> dict[str, An
     return raw_text(path)
 
 
-def rubric_query_texts(rubric: Any) -> list[str]:
-    """The texts ``EvidenceMatcher`` embeds: per detail, "title: description", look-fors."""
+def rubric_query_texts(rubric: Any, submission: Any) -> list[str]:
+    """The query texts ``EvidenceMatcher`` embeds: per detail "title: description", its
+    look-fors and example statements; and the self-analysis explanations."""
     texts: list[str] = []
     for _outcome, detail in rubric.details:
         texts.append(f"{detail.title}: {detail.description}")
         texts.extend(detail.look_fors)
+        texts.extend(detail.examples)
+    texts.extend(e.explanation for e in submission.self_analysis if e.explanation)
     return texts
 
 
@@ -365,6 +369,7 @@ def ratios(pipeline: dict[str, float], raw: dict[str, Any]) -> dict[str, float |
 
 def measure_one(folder: Path, repeats: int) -> dict[str, Any]:
     """Every figure of one submission, in this process (the ``--one`` mode)."""
+    from pipelines.passages import build_passages
     from pipelines.rubric_catalog import RubricCatalog
     from pipelines.submission import load_submission
 
@@ -372,7 +377,7 @@ def measure_one(folder: Path, repeats: int) -> dict[str, Any]:
     rubric = RubricCatalog().get(submission.credential)
     files = submission_files(submission)
     embedder, transcriber, loads = load_models(files)
-    queries = rubric_query_texts(rubric)
+    queries = rubric_query_texts(rubric, submission)
 
     pipeline_runs, raw_runs, peak = [], [], None
     for _ in range(repeats):
@@ -380,7 +385,8 @@ def measure_one(folder: Path, repeats: int) -> dict[str, Any]:
         if peak is None:
             peak = peak_mb()  # model load + warm-up + one analysis, nothing else yet
         pipeline_runs.append(pipeline_figures(analysis))
-        chunk_texts = [c.text for c in analysis.ingest.chunks]
+        # What the pipeline embeds: the sentence windows of its chunks (pipelines.passages).
+        chunk_texts = [p.text for p in build_passages(analysis.ingest.chunks)]
         raw_runs.append(run_raw(files, chunk_texts, queries, embedder, transcriber))
     best_pipeline = min(pipeline_runs, key=lambda p: p["timings_s"]["total"])
     best_raw = min(raw_runs, key=lambda r: r["total_s"])

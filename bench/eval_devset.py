@@ -1,27 +1,22 @@
-"""Analyse every dev-set submission and score the reports against the gold labels.
+"""Evidence matching on the dev set, out of sample: per half, per kind of place, ablations.
 
-Run from the project root::
+Run from the project root (``make eval``)::
 
-    .venv/bin/python bench/eval_devset.py [--devset ../shared/devset]
-                                          [--out bench/results/eval]
-                                          [--cache DIR] [--verbose]
+    .venv/bin/python bench/eval_devset.py [--devset ../shared/devset] [--cache DIR]
+        [--out bench/results/eval] [--no-ablation] [--write-model]
 
-For each submission folder of the dev set that holds a ``gold.yaml`` the script
-loads the submission, its rubric (``RubricCatalog().get(submission.credential)``)
-and the bundled embedder (loaded once), runs ``analyze_submission`` and writes the
-report (``report.to_json_dict()``, the contract document) to ``<out>/<name>.json``.
-It then runs the shared scorer::
+Every submission is read once (extraction cached in ``--cache``) and its features are
+computed once. Then, for each submission in turn, the combiner and the weak threshold
+are fitted on the other five only (``pipelines.out_of_sample``) and the held-out report
+is written to ``<out>/oos/<name>.json``. Figures are printed for d01-d03, d04-d06 and
+all six, overall and by kind of place (text page, OCR page, recording), then one row
+per ablation (a signal or stage removed, refitted and scored out of sample the same
+way). The in-sample figures of the model fitted on all six stand last, labelled as such.
 
-    python ../shared/eval/score.py --all <out> <devset>  (-q, or --verbose for every detail)
-
-and prints its output. The scorer's last line is the headline::
-
-    SCORE hit1=… hit3=… abstain=… found=… selfcheck=… betterloc=… parts=…
-
-Extraction results are cached in ``--cache`` (a temp dir, dropped at the end, when
-not given) and FAISS indexes in a temp dir, so a run always reads every file once.
-A submission whose analysis fails is reported on stderr and gets no report (the
-scorer counts it as empty). The script exits 0 whatever the scores.
+``--write-model`` writes the model fitted on all six to ``rubrics/scoring/default.json``
+and prints the thresholds proposed out of sample for it (``evreview calibrate`` prints
+the same). The shared scorer (``../shared/eval/score.py``) is run on the out-of-sample
+reports and its headline printed, so the figures can be checked independently.
 """
 
 from __future__ import annotations
@@ -34,100 +29,294 @@ import argparse
 import json
 import subprocess
 import sys
-import tempfile
 import time
-import traceback
+from dataclasses import dataclass
 from pathlib import Path
 
-from models.embedder import Embedder, get_embedder
-from models.options import ExtractionOptions
-from pipelines.analysis import analyze_submission
+from models.embedder import get_embedder
+from models.options import ExtractionOptions, MatchingOptions
+from models.rubric import Rubric
+from pipelines.analysis import analyze_ingested
+from pipelines.evaluation import METRICS, PLACE_KINDS, Evaluation, evaluate_report, load_gold
+from pipelines.ingest import IngestResult, ingest_submission
+from pipelines.matching import EvidenceMatcher
+from pipelines.out_of_sample import (
+    Fitter,
+    LabelledSubmission,
+    fitter,
+    folds,
+    proposal_over_all,
+    with_thresholds,
+)
+from pipelines.place_features import ABSOLUTE_FEATURES, ALL_FEATURES, POINTER_FEATURES
 from pipelines.rubric_catalog import RubricCatalog
 from pipelines.submission import load_submission
 
 PROJECT_ROOT = Path(__file__).resolve().parents[1]
 DEFAULT_DEVSET = PROJECT_ROOT.parent / "shared" / "devset"
 DEFAULT_OUT = PROJECT_ROOT / "bench" / "results" / "eval"
+DEFAULT_CACHE = PROJECT_ROOT / ".cache" / "eval-extraction"
+MODEL_PATH = PROJECT_ROOT / "rubrics" / "scoring" / "default.json"
 SCORER = PROJECT_ROOT.parent / "shared" / "eval" / "score.py"
+EASY, HARD = ("d01", "d02", "d03"), ("d04", "d05", "d06")
+
+
+def _without(names: tuple[str, ...], drop: set[str]) -> tuple[str, ...]:
+    return tuple(n for n in names if n not in drop)
+
+
+# Each signal removed in turn: from the ranker and the judge alike.
+FEATURE_ABLATIONS: dict[str, set[str]] = {
+    "candidate's explanation and citation": set(POINTER_FEATURES),
+    "citation only (explanation kept)": {"cited"},
+    "standing relative to the submission": {
+        "dense_z",
+        "dense_gap",
+        "dense_specific",
+        "lexical_z",
+        "explain_z",
+        "explain_lexical_z",
+    },
+    "lexical (BM25 and look-for word coverage)": {"lexical_z", "explain_lexical_z", "coverage"},
+    "share of windows that cannot be evidence (feature)": {"non_body"},
+    "intention and placeholder shares (features)": {"intention", "placeholder"},
+}
+
+
+@dataclass
+class Loaded:
+    """A dev-set submission read and labelled."""
+
+    name: str
+    ingest: IngestResult
+    gold: dict
 
 
 def parse_args(argv: list[str] | None = None) -> argparse.Namespace:
     """Command-line options."""
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--devset", type=Path, default=DEFAULT_DEVSET)
-    parser.add_argument("--out", type=Path, default=DEFAULT_OUT, help="folder for the reports")
-    parser.add_argument("--cache", type=Path, default=None, help="extraction cache folder")
-    parser.add_argument("--scorer", type=Path, default=SCORER, help="path of score.py")
-    parser.add_argument("--verbose", action="store_true", help="print the per-detail log")
+    parser.add_argument("--out", type=Path, default=DEFAULT_OUT)
+    parser.add_argument("--cache", type=Path, default=DEFAULT_CACHE)
+    parser.add_argument("--scorer", type=Path, default=SCORER)
+    parser.add_argument("--no-ablation", action="store_true")
+    parser.add_argument("--write-model", action="store_true")
     return parser.parse_args(argv)
 
 
-def gold_folders(devset: Path) -> list[Path]:
-    """The dev set's submission folders that hold a ``gold.yaml``, by name."""
-    return sorted(p.parent for p in devset.glob("*/gold.yaml"))
-
-
-def analyze_folder(
-    folder: Path,
-    catalog: RubricCatalog,
-    embedder: Embedder,
-    options: ExtractionOptions,
-    index_root: Path,
-) -> dict:
-    """Analyse one submission folder; return the report as its JSON document."""
-    submission = load_submission(folder)
-    rubric = catalog.get(submission.credential)
-    analysis = analyze_submission(submission, rubric, options, embedder, index_root=index_root)
-    return analysis.report.to_json_dict()
-
-
-def write_reports(folders: list[Path], out: Path, cache_dir: Path, index_root: Path) -> list[Path]:
-    """Analyse every folder and write ``<out>/<name>.json``; returns the reports written."""
-    out.mkdir(parents=True, exist_ok=True)
-    catalog = RubricCatalog()
-    started = time.perf_counter()
-    embedder = get_embedder()
-    print(f"embedder loaded in {time.perf_counter() - started:.1f} s", flush=True)
-    options = ExtractionOptions(cache_dir=cache_dir)
-    written = []
-    for folder in folders:
-        target = out / f"{folder.name}.json"
-        target.unlink(missing_ok=True)  # a stale report must not be scored
+def load_all(devset: Path, cache: Path) -> list[Loaded]:
+    """Every dev-set folder with a gold.yaml, ingested (extraction cached)."""
+    options = ExtractionOptions(cache_dir=cache)
+    out = []
+    for gold_file in sorted(devset.glob("*/gold.yaml")):
+        folder = gold_file.parent
         started = time.perf_counter()
-        try:
-            report = analyze_folder(folder, catalog, embedder, options, index_root)
-        except Exception:
-            print(f"{folder.name}: analysis failed\n{traceback.format_exc()}", file=sys.stderr)
-            continue
-        target.write_text(json.dumps(report, indent=2, ensure_ascii=False), encoding="utf-8")
-        written.append(target)
-        print(f"{folder.name}: {time.perf_counter() - started:.1f} s -> {target}", flush=True)
-    return written
+        ingest = ingest_submission(load_submission(folder), options)
+        out.append(Loaded(folder.name, ingest, load_gold(folder)))
+        print(f"{folder.name}: read in {time.perf_counter() - started:.1f} s", flush=True)
+    return out
 
 
-def run_scorer(scorer: Path, out: Path, devset: Path, verbose: bool) -> str:
-    """Run ``score.py --all out devset`` with this interpreter; return what it printed."""
-    command = [sys.executable, str(scorer), "--all", str(out), str(devset)]
-    if not verbose:
-        command.append("-q")
-    proc = subprocess.run(command, capture_output=True, text=True, check=False)
-    if proc.returncode != 0:
-        print(f"score.py exited {proc.returncode}:\n{proc.stderr}", file=sys.stderr)
-    return proc.stdout
+def labelled(loaded: list[Loaded], matcher: EvidenceMatcher) -> list[LabelledSubmission]:
+    """Features of every submission (no label is used to compute them)."""
+    return [
+        LabelledSubmission(
+            item.name,
+            matcher.features(item.ingest.chunks, item.ingest.submission.self_analysis),
+            item.gold,
+        )
+        for item in loaded
+    ]
+
+
+def oos_reports(
+    loaded: list[Loaded],
+    subs: list[LabelledSubmission],
+    rubric: Rubric,
+    matcher: EvidenceMatcher,
+    fit: Fitter | None = None,
+) -> dict[str, dict]:
+    """The report of every submission, from a model and thresholds fitted without it."""
+    reports = {}
+    for item, sub, fold in zip(loaded, subs, folds(subs, rubric, fit), strict=True):
+        fold_rubric = with_thresholds(rubric, fold.thresholds)
+        analysis = analyze_ingested(
+            item.ingest, fold_rubric, matcher.embedder, None, fold.model, features=sub.features
+        )
+        reports[item.name] = analysis.report.to_json_dict()
+    return reports
+
+
+def figures(reports: dict[str, dict], loaded: list[Loaded]) -> dict[str, Evaluation]:
+    """Evaluations of d01-d03, d04-d06 and all six."""
+    out = {"d01-d03": Evaluation(), "d04-d06": Evaluation(), "all six": Evaluation()}
+    for item in loaded:
+        half = "d01-d03" if item.name in EASY else "d04-d06"
+        for key in (half, "all six"):
+            evaluate_report(reports[item.name], item.gold, out[key])
+    return out
+
+
+def _fmt(v: float | None) -> str:
+    return "  -  " if v is None else f"{v:.3f}"
+
+
+def print_table(title: str, evals: dict[str, Evaluation]) -> None:
+    """One row per half: every metric, then hit@3 by kind of place."""
+    print(f"\n{title}")
+    head = " | ".join(f"{m:>9}" for m in METRICS)
+    print(f"| {'set':8} | {head} |")
+    for name, ev in evals.items():
+        row = " | ".join(f"{_fmt(ev.overall.value(m)):>9}" for m in METRICS)
+        print(f"| {name:8} | {row} |")
+    print("by kind of place (hit@1 / hit@3 / found, with the number of details):")
+    for name, ev in evals.items():
+        cells = []
+        for kind in PLACE_KINDS:
+            t = ev.per_kind.get(kind)
+            if t is None or not t.cases["hit3"]:
+                cells.append(f"{kind}: -")
+                continue
+            vals = "/".join(_fmt(t.value(m)) for m in ("hit1", "hit3", "found"))
+            cells.append(f"{kind}: {vals} (n={t.cases['hit3']})")
+        print(f"  {name:8} " + "; ".join(cells))
+
+
+def summary(evals: dict[str, Evaluation]) -> dict:
+    """The figures as JSON: per half, overall and per kind, with counts."""
+
+    def tally(t):
+        return {m: {"value": t.value(m), "hits": t.hits[m], "cases": t.cases[m]} for m in METRICS}
+
+    return {
+        name: {
+            "overall": tally(ev.overall),
+            "per_kind": {k: tally(v) for k, v in ev.per_kind.items()},
+        }
+        for name, ev in evals.items()
+    }
+
+
+def ablation_row(name: str, evals: dict[str, Evaluation]) -> str:
+    cells = []
+    for half in ("d01-d03", "d04-d06"):
+        t = evals[half].overall
+        cells.append(
+            " | ".join(_fmt(t.value(m)) for m in ("hit1", "hit3", "found", "abstain", "selfcheck"))
+        )
+    return f"| {name[:46]:46} | {cells[0]} | {cells[1]} |"
+
+
+def run_scorer(scorer: Path, folder: Path, devset: Path) -> str:
+    """The shared scorer's headline on a folder of reports."""
+    if not scorer.is_file():
+        return "(shared scorer not found)"
+    proc = subprocess.run(
+        [sys.executable, str(scorer), "--all", str(folder), str(devset), "-q"],
+        capture_output=True,
+        text=True,
+        check=False,
+    )
+    return proc.stdout.strip().splitlines()[-1] if proc.stdout.strip() else proc.stderr
 
 
 def main(argv: list[str] | None = None) -> int:
-    """Write every report, score them and print the scorer's output."""
+    """Figures out of sample, the ablation table and the in-sample figures."""
     args = parse_args(argv)
-    folders = gold_folders(args.devset)
-    if not folders:
-        print(f"no submission folders with gold.yaml under {args.devset}", file=sys.stderr)
-        return 0
-    with tempfile.TemporaryDirectory(prefix="evreview-eval-") as tmp:
-        cache_dir = args.cache or Path(tmp) / "cache"
-        write_reports(folders, args.out, cache_dir, Path(tmp) / "index")
-    print(run_scorer(args.scorer, args.out, args.devset, args.verbose), end="")
+    loaded = load_all(args.devset, args.cache)
+    if len(loaded) < 3:
+        print(f"need at least 3 labelled submissions under {args.devset}", file=sys.stderr)
+        return 1
+    rubric = RubricCatalog().get(loaded[0].ingest.submission.credential)
+    embedder = get_embedder()
+    matcher = EvidenceMatcher(rubric, embedder)
+    started = time.perf_counter()
+    subs = labelled(loaded, matcher)
+    print(f"features of {len(subs)} submissions in {time.perf_counter() - started:.1f} s")
+
+    results: dict = {
+        "rubric": f"{rubric.id}@{rubric.version}",
+        "submissions": [s.name for s in subs],
+    }
+    reports = oos_reports(loaded, subs, rubric, matcher)
+    oos_dir = args.out / "oos"
+    oos_dir.mkdir(parents=True, exist_ok=True)
+    for name, report in reports.items():
+        (oos_dir / f"{name}.json").write_text(json.dumps(report, indent=1, ensure_ascii=False))
+    evals = figures(reports, loaded)
+    print_table(
+        "OUT OF SAMPLE (fit on five submissions, score the sixth, all six rotations)", evals
+    )
+    print(
+        "shared scorer on the out-of-sample reports:", run_scorer(args.scorer, oos_dir, args.devset)
+    )
+    results["out_of_sample"] = summary(evals)
+
+    if not args.no_ablation:
+        print(
+            "\nABLATION, out of sample "
+            "(d01-d03: hit1 | hit3 | found | abstain | selfcheck, then d04-d06)"
+        )
+        rows = {"full method": evals}
+        for name, drop in FEATURE_ABLATIONS.items():
+            fit = fitter(_without(ALL_FEATURES, drop), _without(ABSOLUTE_FEATURES, drop))
+            rows[f"without {name}"] = figures(
+                oos_reports(loaded, subs, rubric, matcher, fit), loaded
+            )
+        # Stages: features recomputed without them, then refitted out of sample.
+        stages: dict[str, tuple[Rubric, MatchingOptions]] = {
+            "without example evidence statements": (_without_examples(rubric), MatchingOptions()),
+            "without sentence windows (whole chunks)": (
+                rubric,
+                MatchingOptions(sentence_windows=False),
+            ),
+            "without layout roles (all blocks body)": (rubric, MatchingOptions(layout_roles=False)),
+            "without the gate (plans, definitions, blanks scored)": (
+                rubric,
+                MatchingOptions(assertion_gate=False),
+            ),
+        }
+        for name, (plain, options) in stages.items():
+            plain_matcher = EvidenceMatcher(plain, embedder, options=options)
+            plain_subs = labelled(loaded, plain_matcher)
+            rows[name] = figures(oos_reports(loaded, plain_subs, plain, plain_matcher), loaded)
+        for name, ev in rows.items():
+            print(ablation_row(name, ev))
+        results["ablation"] = {name: summary(ev) for name, ev in rows.items()}
+
+    model, thresholds, _cases = proposal_over_all(subs, rubric)
+    shipped = with_thresholds(rubric, thresholds)
+    in_sample = {
+        item.name: analyze_ingested(
+            item.ingest, shipped, embedder, None, model, features=sub.features
+        ).report.to_json_dict()
+        for item, sub in zip(loaded, subs, strict=True)
+    }
+    print_table(
+        "IN SAMPLE (model fitted on all six, thresholds proposed out of sample) — not evidence",
+        figures(in_sample, loaded),
+    )
+    results["in_sample"] = summary(figures(in_sample, loaded))
+    results["proposed_thresholds"] = {"weak": thresholds.weak, "evidence": thresholds.evidence}
+    print(
+        f"\nthresholds proposed out of sample over all six: weak {thresholds.weak}, "
+        f"evidence {thresholds.evidence}"
+    )
+    if args.write_model:
+        MODEL_PATH.parent.mkdir(parents=True, exist_ok=True)
+        MODEL_PATH.write_text(model.model_dump_json(indent=1) + "\n")
+        print(f"wrote {MODEL_PATH.relative_to(PROJECT_ROOT)}")
+    args.out.mkdir(parents=True, exist_ok=True)
+    (args.out / "figures.json").write_text(json.dumps(results, indent=1))
     return 0
+
+
+def _without_examples(rubric: Rubric) -> Rubric:
+    outcomes = [
+        o.model_copy(update={"details": [d.model_copy(update={"examples": []}) for d in o.details]})
+        for o in rubric.outcomes
+    ]
+    return rubric.model_copy(update={"outcomes": outcomes})
 
 
 if __name__ == "__main__":

@@ -62,3 +62,13 @@ class LlmOptions:
     model: str
     api_key: str | None = field(default=None, repr=False)
     timeout_s: float = 20.0
+
+
+@dataclass(frozen=True)
+class MatchingOptions:
+    """Stages of evidence matching that can be switched off, to measure what each adds
+    (``bench/eval_devset.py`` ablations); the defaults are the method as shipped."""
+
+    sentence_windows: bool = True  # score sentence windows (False: whole chunks)
+    layout_roles: bool = True  # contents, glossary, header, cover, placeholder blocks
+    assertion_gate: bool = True  # plans, definitions and blanks never feed rubric features

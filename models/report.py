@@ -23,6 +23,9 @@ class ReportSuggestion(_Model):
     start_s: float | None
     end_s: float | None
     score: float = Field(ge=0, le=1)
+    # The ranker's probability, which orders the suggestions (added field): ``score`` is the
+    # judge's, from the rubric alone, and decides the status.
+    rank_score: float | None = Field(default=None, ge=0, le=1)
     snippet: str
     note: str
     box: dict[str, float] | None = None

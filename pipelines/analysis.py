@@ -18,11 +18,11 @@ from models.report import (
     SelfAnalysisResult,
 )
 from models.rubric import Rubric, Thresholds
+from models.scoring import ScoringModel
 from models.submission import Submission
-from pipelines.index import build_or_load_index
 from pipelines.ingest import IngestResult, ProgressCallback, ingest_submission
 from pipelines.llm_notes import LlmNotes, llm_notes
-from pipelines.matching import DetailMatch, EvidenceMatcher, MatchingWeights, PlaceSuggestion
+from pipelines.matching import DetailMatch, EvidenceMatcher, PlaceSuggestion, SubmissionFeatures
 from pipelines.notes import proficiency_note
 from pipelines.selfcheck import CitationVerdict, check_detail
 
@@ -45,17 +45,17 @@ def _snippet(text: str) -> str:
 def _suggestion(
     match: DetailMatch, s: PlaceSuggestion, thresholds: Thresholds, notes: LlmNotes | None = None
 ) -> ReportSuggestion:
-    chunk = s.best.chunk
-    text = " ".join(cs.chunk.text for cs in s.chunks) if s.page is None else chunk.text
+    text = s.text
     suggestion = ReportSuggestion(
         artifact=s.artifact,
         page=s.page,
         start_s=round(s.start_s, 2) if s.start_s is not None else None,
         end_s=round(s.end_s, 2) if s.end_s is not None else None,
         score=round(s.score, 3),
+        rank_score=round(s.rank_score, 3),
         snippet=_snippet(text),
         note=proficiency_note(match.detail, s.best, thresholds),
-        box=chunk.box.model_dump() if chunk.box else None,
+        box=s.box.model_dump() if s.box else None,
     )
     return notes.apply(suggestion, match.detail, s, text, thresholds) if notes else suggestion
 
@@ -95,7 +95,7 @@ def analyze_submission(
     embedder: Embedder,
     index_root: Path | None,
     on_event: ProgressCallback | None = None,
-    weights: MatchingWeights | None = None,
+    model: ScoringModel | None = None,
     llm: LlmOptions | None = None,
 ) -> Analysis:
     """Analyse a loaded submission against a rubric; every stage is timed. With ``llm``,
@@ -104,7 +104,7 @@ def analyze_submission(
     ingest = ingest_submission(submission, options, on_event)
     ingest_s = time.perf_counter() - started
     return analyze_ingested(
-        ingest, rubric, embedder, index_root, weights, {"ingest": ingest_s}, llm=llm
+        ingest, rubric, embedder, index_root, model, {"ingest": ingest_s}, llm=llm
     )
 
 
@@ -113,9 +113,10 @@ def analyze_ingested(
     rubric: Rubric,
     embedder: Embedder,
     index_root: Path | None,
-    weights: MatchingWeights | None = None,
+    model: ScoringModel | None = None,
     timings: dict[str, float] | None = None,
     llm: LlmOptions | None = None,
+    features: SubmissionFeatures | None = None,
 ) -> Analysis:
     """Match, check citations and build the report from an ingestion already done
     (in one process, or artifact by artifact across workers)."""
@@ -123,13 +124,15 @@ def analyze_ingested(
     t0 = time.perf_counter() - sum(timings.values())
     submission = ingest.submission
 
-    t = time.perf_counter()
     chunks = ingest.chunks
-    index = build_or_load_index(index_root, embedder, chunks)
+    matcher = EvidenceMatcher(rubric, embedder, model)
+    t = time.perf_counter()
+    if features is None:
+        features = matcher.features(chunks, submission.self_analysis, index_root)
     timings["embed_index"] = time.perf_counter() - t
 
     t = time.perf_counter()
-    matches = EvidenceMatcher(rubric, embedder, weights).match(chunks, index)
+    matches = matcher.match(chunks, submission.self_analysis, index_root, features)
     timings["match"] = time.perf_counter() - t
 
     t = time.perf_counter()

@@ -52,10 +52,25 @@ class Evaluation:
 
     overall: Tally = field(default_factory=Tally)
     per_detail: dict[str, Tally] = field(default_factory=dict)
+    per_kind: dict[str, Tally] = field(default_factory=dict)
     submissions: list[str] = field(default_factory=list)
 
     def detail(self, detail_id: str) -> Tally:
         return self.per_detail.setdefault(detail_id, Tally())
+
+    def kind(self, kind: str) -> Tally:
+        """Figures of the details whose labelled evidence lies in one kind of place."""
+        return self.per_kind.setdefault(kind, Tally())
+
+
+PLACE_KINDS = ("text page", "OCR page", "recording")
+
+
+def place_kind(place: tuple, ocr_pages: set[tuple[str, int]]) -> str:
+    """A labelled place's kind: a recording, a page read by OCR, or a page with text."""
+    if place[0] == "time":
+        return "recording"
+    return "OCR page" if (place[1], place[2]) in ocr_pages else "text page"
 
 
 def _place(loc: Any) -> tuple | None:
@@ -91,13 +106,20 @@ def _matches(place: tuple | None, gold: tuple) -> bool:
 def evaluate_report(report: dict, gold: dict, evaluation: Evaluation) -> None:
     """Add one submission's report to an evaluation."""
     details = {d.get("id"): d for d in report.get("details") or [] if isinstance(d, dict)}
+    ocr_pages = {
+        (str(a.get("id")), int(p))
+        for a in report.get("artifacts") or []
+        if isinstance(a, dict)
+        for p in a.get("ocr_pages") or []
+    }
     for detail_id, gold_places in (gold.get("details") or {}).items():
         entry = details.get(detail_id, {})
         status = entry.get("status")
         per = evaluation.detail(detail_id)
         places = [_gold_place(g) for g in gold_places or []]
+        kinds = [evaluation.kind(k) for k in sorted({place_kind(g, ocr_pages) for g in places})]
         top = [_place(s) for s in (entry.get("suggestions") or [])[:3]]
-        for tally in (evaluation.overall, per):
+        for tally in (evaluation.overall, per, *kinds):
             if places:
                 tally.add("hit1", bool(top) and any(_matches(top[0], g) for g in places))
                 tally.add("hit3", any(_matches(t, g) for t in top for g in places))

@@ -42,14 +42,15 @@ class ChunkIndex:
         np.put_along_axis(out, ids, scores, axis=1)
         return out
 
-    def save(self, folder: Path, chunks: list[Chunk]) -> None:
-        """Write index, ids and chunks atomically into ``folder``."""
+    def save(self, folder: Path, chunks: list[Chunk] | None = None) -> None:
+        """Write index, ids (and the chunks, when given) atomically into ``folder``."""
         folder.parent.mkdir(parents=True, exist_ok=True)
         tmp = Path(tempfile.mkdtemp(dir=folder.parent, prefix=".tmp-"))
         try:
             faiss.write_index(self._index, str(tmp / "index.faiss"))
             (tmp / "chunk_ids.json").write_text(json.dumps(self.chunk_ids))
-            (tmp / "chunks.json").write_text(json.dumps([c.model_dump() for c in chunks]))
+            if chunks is not None:
+                (tmp / "chunks.json").write_text(json.dumps([c.model_dump() for c in chunks]))
             if folder.exists():
                 shutil.rmtree(folder)
             os.replace(tmp, folder)
@@ -75,9 +76,11 @@ class ChunkIndex:
 
 def index_folder(root: Path, embedder: Embedder, chunks: list[Chunk]) -> Path:
     """Where the index of these chunks under this model lives."""
-    key = hashlib.sha256(
-        "\n".join([embedder.identity, *(c.id for c in chunks)]).encode()
-    ).hexdigest()[:24]
+    return _folder(root, embedder, [c.id for c in chunks])
+
+
+def _folder(root: Path, embedder: Embedder, ids: list[str]) -> Path:
+    key = hashlib.sha256("\n".join([embedder.identity, *ids]).encode()).hexdigest()[:24]
     return root / key
 
 
@@ -91,3 +94,19 @@ def build_or_load_index(root: Path | None, embedder: Embedder, chunks: list[Chun
     if folder is not None:
         index.save(folder, chunks)
     return index
+
+
+def build_or_load_vectors(
+    root: Path | None, embedder: Embedder, keys: list[str], texts: list[str]
+) -> np.ndarray:
+    """Unit vectors of texts named by content-derived keys: loaded when saved under
+    ``root`` before (a re-analysis of unchanged artifacts embeds nothing), else embedded
+    in batches and saved."""
+    folder = _folder(root, embedder, ["passages", *keys]) if root else None
+    saved = ChunkIndex.load(folder) if folder is not None else None
+    if saved is not None and saved.chunk_ids == keys:
+        return saved.vectors
+    vectors = embedder.embed(texts)
+    if folder is not None and keys:
+        ChunkIndex(keys, vectors).save(folder)
+    return vectors

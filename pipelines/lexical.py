@@ -108,7 +108,7 @@ def stems(text: str) -> list[str]:
     return _stemmer().stemWords([w.split("'")[0] for w in words])
 
 
-def coverage(query_stems: set[str], text_stems: set[str]) -> float:
+def coverage(query_stems: set[str] | frozenset[str], text_stems: set[str]) -> float:
     """Share of a query's content stems that a passage holds."""
     return len(query_stems & text_stems) / len(query_stems) if query_stems else 0.0
 

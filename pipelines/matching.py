@@ -1,74 +1,76 @@
-"""Match chunks to every rubric detail: dense + lexical retrieval, grouped by place, scored.
+"""Match a submission's passages to every rubric detail: find, rank and judge places.
 
-For each detail the query is its description and each of its look-fors. A
-chunk's raw relevance mixes
-- dense similarity (MiniLM, cosine): the description and the best look-for;
-- lexical evidence: BM25 over stemmed words and the best look-for's term coverage;
-then passages that only name a topic (contents lines, glossary entries, running
-headers) and passages that state intentions rather than what was done are
-discounted. A fixed logistic maps the result to [0, 1], so a score means the
-same for every detail of a rubric version; the rubric's thresholds turn the
-best score into ``evidence_found``, ``weak_evidence`` or ``no_evidence``.
+1. Passages: windows of one or two sentences of a page, or one to three transcript
+   chunks of a recording (``pipelines.passages``), embedded once (MiniLM) and cached.
+2. Queries per detail: its title and description, every look-for and the example
+   evidence statements the rubric's authors wrote (rubric data, editable by admins).
+   The candidate's explanation of the detail in the self-analysis is a second,
+   separate query.
+3. Features per candidate place (``pipelines.place_features``): sentence-level
+   similarity, standing relative to the rest of the submission, BM25, layout role,
+   intention and placeholder shares, kind of place; and, apart, the explanation's
+   similarity and whether the candidate cited the place.
+4. A learned combiner (``models.scoring``): the *ranker* orders places with every
+   feature; the *judge* scores the places shown from the rubric features alone. The
+   judge's probability is the suggestion's score, and the best score among the
+   places shown decides the status through the rubric's thresholds — so what the
+   candidate wrote helps to find a place but never makes it evidence.
+
+Every detail lists its best places (up to five) whatever its status, so an assessor
+sees what was considered.
 """
 
 from __future__ import annotations
 
-import math
-import re
+import hashlib
 from dataclasses import dataclass, field
+from functools import lru_cache
+from pathlib import Path
 
 import numpy as np
 
 from models.embedder import Embedder
-from models.records import Chunk
+from models.options import MatchingOptions
+from models.records import Box, Chunk
 from models.rubric import Detail, Rubric
-from pipelines.index import ChunkIndex
-from pipelines.lexical import bm25_scores, coverage, stems
-from pipelines.text import split_sentences
-
-MAX_SUGGESTIONS = 5
-MAX_RECORDING_SPAN_S = 90.0
-
-# Modality of intentions and placeholders: what is hoped or planned is not yet evidence.
-_INTENTION = re.compile(
-    # "want to" is left out: "I want to celebrate it" is said now, not planned.
-    r"\b(hope|hopes|plan|plans|intend|intends|aim|aims|would like|are going|is going)"
-    r"\s+to\b|\bwill be (added|developed|completed|written|made|shared|decided|created|defined)\b"
-    r"|\b(coming soon|to be (added|developed|determined|decided|completed|defined)|not yet)\b"
-    r"|\bnext year\b|\bonce\b[^.]*\bapproved\b|\blater (this|in the) year\b",
-    re.I,
+from models.scoring import ScoringModel
+from models.submission import SelfAnalysisEntry
+from pipelines.index import build_or_load_vectors
+from pipelines.lexical import coverage, stems
+from pipelines.locations import LocationError, PageRange, parse_location
+from pipelines.passages import Passage, build_passages
+from pipelines.place_features import (
+    ALL_FEATURES,
+    CitedPointer,
+    DetailFeatures,
+    Place,
+    QuerySet,
+    compute_features,
+    group_places,
+    rank_places,
 )
 
+MAX_SUGGESTIONS = 5
+# The status is read from the best score among the places shown.
+STATUS_TOP_K = MAX_SUGGESTIONS
+# A single time stamp marks where a passage starts; look a little before and after it.
+POINT_BEFORE_S = 5.0
+POINT_AFTER_S = 30.0
+DEFAULT_MODEL = Path(__file__).resolve().parents[1] / "rubrics" / "scoring" / "default.json"
 
-@dataclass(frozen=True)
-class MatchingWeights:
-    """How the signals combine; one set per rubric version so scores stay comparable.
 
-    Measured on the dev set (bench/eval_devset.py); the region around these values
-    gives the same figures, so they are not fitted to a corner.
-    """
-
-    dense_description: float = 0.4
-    dense_look_for: float = 0.6
-    dense: float = 0.7
-    lexical_bm25: float = 0.3
-    lexical_coverage: float = 0.3
-    bm25_saturation: float = 4.0
-    intention_discount: float = 0.75
-    non_body_factor: float = 0.25
-    competition: float = 0.5
-    competition_margin: float = 0.05
-    # The logistic maps raw relevance to [0, 1], 0.5 at ``center``; the rubric's thresholds
-    # are set on that scale (`evreview calibrate` proposes them from labelled data).
-    center: float = 0.45
-    slope: float = 10.6
+@lru_cache(maxsize=8)
+def load_scoring_model(path: Path = DEFAULT_MODEL) -> ScoringModel:
+    """The stored combiner (read once per process and path)."""
+    return ScoringModel.load(path)
 
 
 @dataclass(frozen=True)
-class ChunkScore:
-    """The relevance of one chunk to one detail, with what drove it."""
+class PassageScore:
+    """The window that speaks for a place, with what the notes need to describe it."""
 
     chunk: Chunk
+    text: str
     score: float
     look_for_similarity: tuple[float, ...]
     look_for_coverage: tuple[float, ...]
@@ -77,15 +79,20 @@ class ChunkScore:
 
 @dataclass(frozen=True)
 class PlaceSuggestion:
-    """Where evidence for a detail may be: a page, or a stretch of a recording."""
+    """Where evidence for a detail may be: a page, or a stretch of a recording.
+
+    ``score`` is the judge's probability (it decides the status); ``rank_score`` the
+    ranker's, which orders the suggestions."""
 
     artifact: str
     page: int | None
     start_s: float | None
     end_s: float | None
     score: float
-    best: ChunkScore
-    chunks: tuple[ChunkScore, ...]
+    rank_score: float
+    best: PassageScore
+    text: str
+    box: Box | None = None
 
 
 @dataclass
@@ -96,182 +103,231 @@ class DetailMatch:
     outcome_id: str
     status: str
     suggestions: list[PlaceSuggestion]
-    chunk_scores: list[ChunkScore] = field(default_factory=list)
+    places: list[Place] = field(default_factory=list)
+    judge_scores: np.ndarray = field(default_factory=lambda: np.zeros(0))
 
     def score_at(
         self, artifact: str, pages: range | None, window: tuple[float, float] | None
-    ) -> ChunkScore | None:
-        """The best chunk score at a cited place (pages, or a time window)."""
-        best = None
-        for cs in self.chunk_scores:
-            c = cs.chunk
-            if c.artifact != artifact:
-                continue
-            if pages is not None and (c.page is None or c.page not in pages):
-                continue
-            if window is not None and (
-                c.start_s is None or c.end_s is None or c.end_s < window[0] or c.start_s > window[1]
-            ):
-                continue
-            if best is None or cs.score > best.score:
-                best = cs
-        return best
+    ) -> float | None:
+        """The judge's best score at a cited place (pages, or a time window), or None
+        when no candidate place lies there."""
+        pointer = CitedPointer("", artifact, pages, window)
+        hits = [
+            float(s)
+            for p, s in zip(self.places, self.judge_scores, strict=True)
+            if pointer.covers(p)
+        ]
+        return max(hits) if hits else None
 
 
-def intention_share(text: str) -> float:
-    """Share of a passage's sentences that state an intention or a placeholder."""
-    sentences = split_sentences(text)
-    if not sentences:
-        return 0.0
-    return sum(1 for s in sentences if _INTENTION.search(s)) / len(sentences)
+@dataclass
+class SubmissionFeatures:
+    """The passages, places and features of one submission for every detail of a rubric."""
+
+    passages: list[Passage]
+    places: list[Place]
+    chunks: dict[str, Chunk]
+    details: list[DetailFeatures]
 
 
-def _logistic(x: float, center: float, slope: float) -> float:
-    return 1.0 / (1.0 + math.exp(-slope * (x - center)))
+def cited_window(start_s: float, end_s: float | None) -> tuple[float, float]:
+    """The stretch a time citation points at: its range, or around a single time stamp."""
+    if end_s is None:
+        return (start_s - POINT_BEFORE_S, start_s + POINT_AFTER_S)
+    return (start_s, end_s)
+
+
+def pointer_of(entries: list[SelfAnalysisEntry]) -> CitedPointer | None:
+    """What the self-analysis says of one detail: the explanations, and the first place
+    cited that parses."""
+    if not entries:
+        return None
+    explanation = " ".join(e.explanation.strip() for e in entries if e.explanation)
+    for e in entries:
+        try:
+            loc = parse_location(e.location)
+        except LocationError:
+            continue
+        if isinstance(loc, PageRange):
+            return CitedPointer(explanation, e.artifact, range(loc.first, loc.last + 1))
+        return CitedPointer(explanation, e.artifact, window=cited_window(loc.start_s, loc.end_s))
+    return CitedPointer(explanation)
+
+
+_QUERY_CACHE: dict[tuple[str, tuple[str, ...]], np.ndarray] = {}
+
+
+def _query_vectors(embedder: Embedder, texts: tuple[str, ...]) -> np.ndarray:
+    """A rubric's query vectors, embedded once per process and rubric text."""
+    key = (embedder.identity, texts)
+    if key not in _QUERY_CACHE:
+        if len(_QUERY_CACHE) > 32:  # rubric versions come and go; keep a few
+            _QUERY_CACHE.clear()
+        _QUERY_CACHE[key] = embedder.embed(list(texts))
+    return _QUERY_CACHE[key]
+
+
+def _passage_key(p: Passage) -> str:
+    return hashlib.sha256(f"{'|'.join(p.chunk_ids)}|{p.text}".encode()).hexdigest()[:20]
 
 
 class EvidenceMatcher:
-    """Scores chunks against every detail of one rubric."""
+    """Finds, ranks and judges places for every detail of one rubric."""
 
-    def __init__(self, rubric: Rubric, embedder: Embedder, weights: MatchingWeights | None = None):
+    def __init__(
+        self,
+        rubric: Rubric,
+        embedder: Embedder,
+        model: ScoringModel | None = None,
+        options: MatchingOptions | None = None,
+    ):
         self.rubric = rubric
-        self.weights = weights or MatchingWeights()
+        self.options = options or MatchingOptions()
+        self.embedder = embedder
+        self._model = model
         self.details = rubric.details
         texts: list[str] = []
-        self._spans: list[tuple[int, int]] = []
+        self.queries: list[QuerySet] = []
         for _outcome, detail in self.details:
             start = len(texts)
             texts.append(f"{detail.title}: {detail.description}")
+            first_look = len(texts)
             texts.extend(detail.look_fors)
-            self._spans.append((start, len(texts)))
-        self._query_texts = texts
-        self._query_vectors = embedder.embed(texts)  # once per rubric, in one batch
-        self._look_for_stems = [
-            [set(stems(lf)) for lf in detail.look_fors] for _o, detail in self.details
+            end_look = len(texts)
+            texts.extend(detail.examples)
+            self.queries.append(
+                QuerySet(
+                    rows=tuple(range(start, len(texts))),
+                    look_for_rows=tuple(range(first_look, end_look)),
+                    lexical_text=" ".join(texts[start:end_look]),
+                    look_for_stems=tuple(frozenset(stems(lf)) for lf in detail.look_fors),
+                )
+            )
+        texts.append(rubric.overview or rubric.title)  # the rubric's subject, last
+        self._query_vectors = _query_vectors(embedder, tuple(texts))
+        self._look_for_stems = [[set(stems(lf)) for lf in d.look_fors] for _o, d in self.details]
+
+    @property
+    def model(self) -> ScoringModel:
+        """The combiner given, or the shipped one."""
+        if self._model is None:
+            self._model = load_scoring_model()
+        return self._model
+
+    def features(
+        self,
+        chunks: list[Chunk],
+        self_analysis: list[SelfAnalysisEntry],
+        index_root: Path | None = None,
+    ) -> SubmissionFeatures:
+        """Passages, places and every detail's features (no label, no model involved)."""
+        if not self.options.layout_roles:
+            chunks = [
+                c if c.role == "body" else c.model_copy(update={"role": "body"}) for c in chunks
+            ]
+        passages = build_passages(chunks, self.options.sentence_windows)
+        places = group_places(passages, chunks)
+        vectors = build_or_load_vectors(
+            index_root,
+            self.embedder,
+            [_passage_key(p) for p in passages],
+            [p.text for p in passages],
+        )
+        window_sims = self._query_vectors @ vectors.T if len(passages) else np.zeros((0, 0))
+        by_detail: dict[str, list[SelfAnalysisEntry]] = {}
+        for entry in self_analysis:
+            by_detail.setdefault(entry.detail, []).append(entry)
+        pointers = [pointer_of(by_detail.get(d.id, [])) for _o, d in self.details]
+        texts = [p.explanation for p in pointers if p is not None and p.explanation]
+        explained = dict(zip(texts, self.embedder.embed(texts), strict=True)) if texts else {}
+        pointer_sims = [
+            vectors @ explained[p.explanation] if p is not None and p.explanation else None
+            for p in pointers
+        ]
+        details = compute_features(
+            passages,
+            places,
+            window_sims,
+            self.queries,
+            pointers,
+            pointer_sims,
+            topic_sims=window_sims[-1] if len(passages) else None,
+            assertion_gate=self.options.assertion_gate,
+        )
+        return SubmissionFeatures(passages, places, {c.id: c for c in chunks}, details)
+
+    def match(
+        self,
+        chunks: list[Chunk],
+        self_analysis: list[SelfAnalysisEntry],
+        index_root: Path | None = None,
+        features: SubmissionFeatures | None = None,
+    ) -> list[DetailMatch]:
+        """A ``DetailMatch`` for every detail, in rubric order (from ``features`` when
+        they were computed already: they depend on the rubric's text, not its thresholds
+        or the scoring model)."""
+        feats = features or self.features(chunks, self_analysis, index_root)
+        return [
+            self._detail_match(d, outcome.id, detail, feats)
+            for d, (outcome, detail) in enumerate(self.details)
         ]
 
-    def match(self, chunks: list[Chunk], index: ChunkIndex) -> list[DetailMatch]:
-        """A ``DetailMatch`` for every detail, in rubric order."""
-        w = self.weights
-        sims = index.similarities(self._query_vectors)  # all queries in one batch
-        # Every query of a rubric shares its topic (here: professional learning), so a
-        # passage about that topic in general is similar to all of them. Subtracting each
-        # chunk's mean similarity to the rubric's queries keeps what is specific to a detail
-        # and lifts passages whose text is noisy overall (transcripts, OCR).
-        if sims.shape[1]:
-            sims = sims - sims.mean(axis=0, keepdims=True)
-        lexical_queries = [" ".join(self._query_texts[a:b]) for a, b in self._spans]
-        bm25 = bm25_scores([c.text for c in chunks], lexical_queries)
-        chunk_stems = [set(stems(c.text)) for c in chunks]
-        intentions = [intention_share(c.text) for c in chunks]
-        n_details, n_chunks = len(self.details), len(chunks)
-        raw = np.zeros((n_details, n_chunks), dtype=np.float64)
-        covs: list[list[list[float]]] = []
-        for d, (a, b) in enumerate(self._spans):
-            look = sims[a + 1 : b]
-            covs.append([])
-            for j, chunk in enumerate(chunks):
-                cov = [coverage(s, chunk_stems[j]) for s in self._look_for_stems[d]]
-                covs[d].append(cov)
-                dense = w.dense_description * sims[a, j] + w.dense_look_for * float(
-                    look[:, j].max()
-                )
-                lex_bm = bm25[d, j] / (bm25[d, j] + w.bm25_saturation)
-                value = w.dense * dense + w.lexical_bm25 * lex_bm + w.lexical_coverage * max(cov)
-                if chunk.role != "body":
-                    value *= w.non_body_factor
-                raw[d, j] = value * (1.0 - w.intention_discount * intentions[j])
-        # A passage that is far better evidence of another detail is probably not
-        # evidence of this one: it is discounted by how far it trails the other.
-        if n_details > 1 and n_chunks:
-            top2 = np.sort(raw, axis=0)[-2:]
-            best_other = np.where(raw >= top2[1], top2[0], top2[1])
-            raw = raw - w.competition * np.maximum(0.0, best_other - raw - w.competition_margin)
-        out = []
-        for d, ((outcome, detail), (a, b)) in enumerate(
-            zip(self.details, self._spans, strict=True)
-        ):
-            look = sims[a + 1 : b]
-            scores = [
-                ChunkScore(
-                    chunk=chunk,
-                    score=round(_logistic(float(raw[d, j]), w.center, w.slope), 4),
-                    look_for_similarity=tuple(float(x) for x in look[:, j]),
-                    look_for_coverage=tuple(covs[d][j]),
-                    intention=intentions[j],
-                )
-                for j, chunk in enumerate(chunks)
-            ]
-            suggestions = group_by_place(scores)
-            top = suggestions[0].score if suggestions else 0.0
-            thresholds = self.rubric.thresholds_for(detail)
-            if top >= thresholds.evidence:
-                status = "evidence_found"
-            elif top >= thresholds.weak:
-                status = "weak_evidence"
-            else:
-                status = "no_evidence"
-            shown = [s for s in suggestions if s.score >= thresholds.weak * 0.5]
-            out.append(
-                DetailMatch(
-                    detail=detail,
-                    outcome_id=outcome.id,
-                    status=status,
-                    # With no evidence, the closest places are still shown (fewer, and
-                    # their notes say they fall below the bar), so an assessor can confirm
-                    # the absence quickly.
-                    suggestions=shown[: MAX_SUGGESTIONS if status != "no_evidence" else 3],
-                    chunk_scores=scores,
-                )
-            )
-        return out
-
-
-def group_by_place(scores: list[ChunkScore]) -> list[PlaceSuggestion]:
-    """One suggestion per page, or per stretch of a recording; best first.
-
-    On a page, the best chunk speaks for the page. In a recording, the best
-    chunk is extended by a neighbour that scores nearly as well (the passage
-    ran across a chunk boundary), never beyond 90 seconds.
-    """
-    pages: dict[tuple[str, int], list[ChunkScore]] = {}
-    timed: dict[str, list[ChunkScore]] = {}
-    for cs in scores:
-        if cs.chunk.page is not None:
-            pages.setdefault((cs.chunk.artifact, cs.chunk.page), []).append(cs)
+    def _detail_match(
+        self, d: int, outcome_id: str, detail: Detail, feats: SubmissionFeatures
+    ) -> DetailMatch:
+        values = feats.details[d].values
+        if not feats.places:
+            return DetailMatch(detail, outcome_id, "no_evidence", [])
+        rank = self.model.ranker.probability(values, ALL_FEATURES)
+        judge = self.model.judge.probability(values, ALL_FEATURES)
+        order = rank_places(feats.places, rank, MAX_SUGGESTIONS)
+        suggestions = [self._suggestion(d, j, detail, feats, rank, judge) for j in order]
+        top = max((s.score for s in suggestions[:STATUS_TOP_K]), default=0.0)
+        thresholds = self.rubric.thresholds_for(detail)
+        if top >= thresholds.evidence:
+            status = "evidence_found"
+        elif top >= thresholds.weak:
+            status = "weak_evidence"
         else:
-            timed.setdefault(cs.chunk.artifact, []).append(cs)
-    out = []
-    for (artifact, page), group in pages.items():
-        best = max(group, key=lambda cs: cs.score)
-        out.append(PlaceSuggestion(artifact, page, None, None, best.score, best, tuple(group)))
-    for artifact, group in timed.items():
-        group.sort(key=lambda cs: cs.chunk.start_s or 0.0)
-        used: set[int] = set()
-        for i in sorted(range(len(group)), key=lambda k: -group[k].score):
-            if i in used:
-                continue
-            members = [i]
-            for n in (i - 1, i + 1):
-                if (
-                    0 <= n < len(group)
-                    and n not in used
-                    and group[n].score >= group[i].score - 0.05
-                ):
-                    members.append(n)
-            members.sort()
-            start = group[members[0]].chunk.start_s or 0.0
-            end = group[members[-1]].chunk.end_s or start
-            if end - start > MAX_RECORDING_SPAN_S:
-                members, start, end = (
-                    [i],
-                    group[i].chunk.start_s or 0.0,
-                    group[i].chunk.end_s or 0.0,
-                )
-            used.update(members)
-            chosen = tuple(group[m] for m in members)
-            out.append(
-                PlaceSuggestion(artifact, None, start, end, group[i].score, group[i], chosen)
-            )
-    out.sort(key=lambda s: -s.score)
-    return out
+            status = "no_evidence"
+        return DetailMatch(detail, outcome_id, status, suggestions, feats.places, judge)
+
+    def _suggestion(
+        self,
+        d: int,
+        j: int,
+        detail: Detail,
+        feats: SubmissionFeatures,
+        rank: np.ndarray,
+        judge: np.ndarray,
+    ) -> PlaceSuggestion:
+        place = feats.places[j]
+        passage = feats.passages[int(feats.details[d].best_passage[j])]
+        chunk = feats.chunks[passage.chunk_ids[0]]
+        window_stems = set(stems(passage.text))
+        best = PassageScore(
+            chunk=chunk,
+            text=passage.text,
+            score=float(judge[j]),
+            look_for_similarity=tuple(float(x) for x in feats.details[d].look_for_similarity[j]),
+            look_for_coverage=tuple(coverage(s, window_stems) for s in self._look_for_stems[d]),
+            intention=float(values_of(feats, d, j, "intention")),
+        )
+        # A page shows its chunk around the best window; a recording, the window itself.
+        text = passage.text if place.is_recording else chunk.text
+        return PlaceSuggestion(
+            artifact=place.artifact,
+            page=place.page,
+            start_s=place.start_s,
+            end_s=place.end_s,
+            score=round(float(judge[j]), 4),
+            rank_score=round(float(rank[j]), 4),
+            best=best,
+            text=text,
+            box=chunk.box if not place.is_recording else None,
+        )
+
+
+def values_of(feats: SubmissionFeatures, d: int, j: int, name: str) -> float:
+    """One feature's value for detail ``d`` at place ``j``."""
+    return float(feats.details[d].values[j, ALL_FEATURES.index(name)])

@@ -8,13 +8,13 @@ decision: the assessor decides.
 from __future__ import annotations
 
 from models.rubric import Detail, Thresholds
-from pipelines.matching import ChunkScore
+from pipelines.matching import PassageScore
 
 _SHOWN_SIMILARITY = 0.45
 _SHOWN_COVERAGE = 0.5
 
 
-def look_fors_shown(detail: Detail, best: ChunkScore) -> list[str]:
+def look_fors_shown(detail: Detail, best: PassageScore) -> list[str]:
     """The look-fors this passage appears to show (by meaning or by its words)."""
     return [
         lf
@@ -25,7 +25,7 @@ def look_fors_shown(detail: Detail, best: ChunkScore) -> list[str]:
     ]
 
 
-def proficiency_note(detail: Detail, best: ChunkScore, thresholds: Thresholds) -> str:
+def proficiency_note(detail: Detail, best: PassageScore, thresholds: Thresholds) -> str:
     """A short note for the assessor about one suggested passage."""
     shown = look_fors_shown(detail, best)
     missing = [lf for lf in detail.look_fors if lf not in shown]

@@ -641,8 +641,10 @@ def _glossary_page(texts: list[str], live: list[int], carry: bool) -> tuple[set[
             text = " ".join(texts[b] for b in item.blocks)
             if item.layout == "other":
                 heading = _GLOSSARY_HEADING.match(text) or _CONTENTS_HEADING.match(text)
-                if item.event or heading or not (
-                    item.defining or _words(text) <= _SECTION_ENTRY_WORDS
+                if (
+                    item.event
+                    or heading
+                    or not (item.defining or _words(text) <= _SECTION_ENTRY_WORDS)
                 ):
                     break
             elif _reports_deed(item.definition) or not (

@@ -1,4 +1,10 @@
-"""Check each self-analysis citation: does the cited place hold evidence for its detail?"""
+"""Check each self-analysis citation: does the cited place hold evidence for its detail?
+
+The verdict uses the same scores as the status: a citation is ``supported`` when the
+judge's score at the cited place clears the detail's weak bar; otherwise it is
+``not_supported``, and ``better_location`` names the best-ranked suggestion that
+clears the bar, when there is one elsewhere.
+"""
 
 from __future__ import annotations
 
@@ -8,13 +14,9 @@ from models.records import ArtifactSummary
 from models.rubric import Thresholds
 from models.submission import SelfAnalysisEntry
 from pipelines.locations import LocationError, PageRange, TimeRange, parse_location
-from pipelines.matching import DetailMatch, PlaceSuggestion
+from pipelines.matching import DetailMatch, PlaceSuggestion, cited_window
 
-# A single time stamp marks where a passage starts; look a little before and after it.
-_POINT_BEFORE_S = 5.0
-_POINT_AFTER_S = 30.0
 _END_TOLERANCE_S = 1.0
-CITED_RELATED_FACTOR = 0.5
 
 
 @dataclass(frozen=True)
@@ -89,23 +91,28 @@ def check_citation(
     if place is None:
         return CitationVerdict(cited, "invalid_reference", reason=problem)
     if isinstance(place, PageRange):
-        at = match.score_at(entry.artifact, range(place.first, place.last + 1), None)
+        score = match.score_at(entry.artifact, range(place.first, place.last + 1), None)
     else:
-        if place.end_s is None:
-            window = (place.start_s - _POINT_BEFORE_S, place.start_s + _POINT_AFTER_S)
-        else:
-            window = (place.start_s, place.end_s)
-        at = match.score_at(entry.artifact, None, window)
-    score = at.score if at else 0.0
-    best = match.suggestions[0] if match.suggestions else None
-    # The candidate's own pointer is prior evidence: a cited place that relates to the
-    # detail at all (half the weak bar) is supported; one that does not is not.
-    if score >= thresholds.weak * CITED_RELATED_FACTOR:
-        return CitationVerdict(cited, "supported", cited_score=score)
-    better = best if best is not None and best.score >= thresholds.weak else None
-    if better is not None and at is not None and better.best.chunk.id == at.chunk.id:
-        better = None
-    return CitationVerdict(cited, "not_supported", better_location=better, cited_score=score)
+        window = cited_window(place.start_s, place.end_s)
+        score = match.score_at(entry.artifact, None, window)
+    cited_score = score if score is not None else 0.0
+    if cited_score >= thresholds.weak:
+        return CitationVerdict(cited, "supported", cited_score=cited_score)
+    better = next(
+        (s for s in match.suggestions if s.score >= thresholds.weak and not _at(s, entry, place)),
+        None,
+    )
+    return CitationVerdict(cited, "not_supported", better_location=better, cited_score=cited_score)
+
+
+def _at(s: PlaceSuggestion, entry: SelfAnalysisEntry, place: PageRange | TimeRange) -> bool:
+    """Whether a suggestion lies at the cited place."""
+    if s.artifact != entry.artifact:
+        return False
+    if isinstance(place, PageRange):
+        return s.page is not None and place.first <= s.page <= place.last
+    lo, hi = cited_window(place.start_s, place.end_s)
+    return s.start_s is not None and s.end_s is not None and s.end_s >= lo and s.start_s <= hi
 
 
 def check_detail(

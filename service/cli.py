@@ -354,55 +354,76 @@ def evaluate(
     type=click.Path(path_type=Path),
     help="A folder of submission folders with gold.yaml.",
 )
-def calibrate(rubric_ref: str, set_dir: Path) -> None:
-    """Propose weak thresholds that best separate evidence from non-evidence, per detail."""
-    from pipelines.calibration import Case, propose
-    from pipelines.evaluation import gold_sets
+@click.option(
+    "--write-model",
+    "model_out",
+    type=click.Path(path_type=Path),
+    help="Also write the scoring model fitted on every submission of the set (JSON).",
+)
+def calibrate(rubric_ref: str, set_dir: Path, model_out: Path | None) -> None:
+    """Propose thresholds out of sample: every submission's scores come from a scoring
+    model fitted on the others (leave one out), and the bar that best separates evidence
+    from non-evidence on those scores is proposed."""
+    from models.embedder import get_embedder
+    from pipelines.evaluation import gold_sets, load_gold
+    from pipelines.matching import EvidenceMatcher
+    from pipelines.out_of_sample import LabelledSubmission, proposal_over_all
 
     err = _console(stderr=True)
     if not set_dir.is_dir() or not (folders := gold_sets(set_dir)):
         _fail(err, f"{set_dir}: no submission folder with a gold.yaml")
-    rubric, results = _analyze_set(rubric_ref, folders, err)
-    per_detail: dict[str, list[Case]] = {}
-    for _name, report, gold in results:
-        for d in report["details"]:
-            if d["id"] not in (gold.get("details") or {}):
-                continue
-            top = d["suggestions"][0]["score"] if d["suggestions"] else 0.0
-            per_detail.setdefault(d["id"], []).append(Case(top, bool(gold["details"][d["id"]])))
-    current = rubric.thresholds.weak
-    own = {d.id: rubric.thresholds_for(d).weak for _o, d in rubric.details}
-    proposals = [propose("all details", [c for cs in per_detail.values() for c in cs], current)]
-    proposals += [propose(d, cs, own.get(d, current)) for d, cs in per_detail.items()]
+    if len(folders) < 3:
+        _fail(err, f"{set_dir}: out-of-sample calibration needs at least 3 labelled submissions")
+    settings = get_settings()
+    subs = []
+    rubric = None
+    for folder in folders:
+        submission, rubric, analysis = _analyze_folder(folder, rubric_ref, err)
+        matcher = EvidenceMatcher(
+            rubric, get_embedder(settings.embedding_model, settings.embedding_threads)
+        )
+        feats = matcher.features(
+            analysis.ingest.chunks, submission.self_analysis, settings.index_dir
+        )
+        subs.append(LabelledSubmission(folder.name, feats, load_gold(folder)))
+    assert rubric is not None
+    try:
+        model, proposed, cases = proposal_over_all(subs, rubric)
+    except ValueError as e:
+        _fail(err, f"{set_dir}: {e}")
+    from pipelines.calibration import Proposal
 
-    def rates(p, t):
+    p = Proposal("all details", cases, rubric.thresholds.weak)
+
+    def rates(t: float) -> str:
         found, abstain = p.rates(t)
         return "/".join("-" if v is None else f"{v:.2f}" for v in (found, abstain))
 
     table = Table(
-        title=f"Weak threshold for {rubric.id} {rubric.version} ({len(results)} labelled)"
+        title=f"Thresholds for {rubric.id} {rubric.version} "
+        f"({len(subs)} labelled, scores out of sample)"
     )
-    for col in (
-        "detail",
-        "with / without evidence",
-        "now",
-        "found/abstain now",
-        "proposed",
-        "found/abstain proposed",
-        "note",
-    ):
+    for col in ("bar", "now", "found/abstain now", "proposed", "found/abstain proposed"):
         table.add_column(col)
-    for p in proposals:
-        table.add_row(
-            p.detail,
-            f"{p.evidence_cases} / {p.empty_cases}",
-            f"{p.current:.2f}",
-            rates(p, p.current),
-            "-" if p.proposed is None else f"{p.proposed:.3f}",
-            "-" if p.proposed is None else rates(p, p.proposed),
-            p.reason,
-        )
+    table.add_row(
+        "weak",
+        f"{rubric.thresholds.weak:.3f}",
+        rates(rubric.thresholds.weak),
+        f"{proposed.weak:.3f}",
+        rates(proposed.weak),
+    )
+    table.add_row(
+        "evidence", f"{rubric.thresholds.evidence:.3f}", "", f"{proposed.evidence:.3f}", ""
+    )
     _console().print(table)
+    _console().print(
+        f"{p.evidence_cases} details with evidence, {p.empty_cases} without; the weak bar "
+        "maximises balanced found/abstain, the evidence bar sits above every no-evidence score."
+    )
+    if model_out is not None:
+        model_out.parent.mkdir(parents=True, exist_ok=True)
+        model_out.write_text(model.model_dump_json(indent=1) + "\n", encoding="utf-8")
+        _console().print(f"scoring model fitted on {len(subs)} submissions written to {model_out}")
 
 
 @main.group()

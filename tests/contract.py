@@ -35,8 +35,10 @@ def check_report(report: dict, detail_ids: list[str]) -> None:
         assert d["status"] in STATUSES, where
         assert d["outcome"] and d["title"], where
         assert len(d["suggestions"]) <= 5, where
-        scores = [s["score"] for s in d["suggestions"]]
-        assert scores == sorted(scores, reverse=True), where
+        # Best first: by the ranker's probability (``rank_score``, an added field), which
+        # orders the places; ``score`` (the judge's) decides the status.
+        order = [s.get("rank_score", s["score"]) for s in d["suggestions"]]
+        assert order == sorted(order, reverse=True), where
         for s in d["suggestions"]:
             assert 0.0 <= s["score"] <= 1.0, where
             assert s["snippet"] and s["note"], where

@@ -87,6 +87,7 @@ def test_a_worsened_rubric_is_marked_worse(tmp_path):
     assert eo12["id"] == "EO1.2"
     eo12["description"] = "Keeps the school buses on schedule."
     eo12["look_fors"] = ["bus routes and timetables", "drivers' rosters"]
+    eo12["examples"] = ["The drivers' roster for the autumn bus routes was posted in the depot."]
     worse = tmp_path / "worse.yaml"
     worse.write_text(yaml.safe_dump(rubric, sort_keys=False))
     out = tmp_path / "figures.json"
@@ -114,4 +115,6 @@ def test_a_worsened_rubric_is_marked_worse(tmp_path):
     assert "worse" in row
     figures = json.loads(out.read_text())
     assert figures["rubric"]["version"] == "1.0.1-draft"
-    assert figures["per_detail"]["EO1.2"]["hit1"]["value"] == 0.0
+    # The candidate's explanation still finds the page; the rubric no longer calls it
+    # evidence (the status reads the rubric alone).
+    assert figures["per_detail"]["EO1.2"]["found"]["value"] == 0.0

@@ -60,13 +60,14 @@ def test_an_empty_example_is_refused_with_a_clear_error():
 
 def test_an_empty_example_in_a_file_names_the_file_and_field(tmp_path, rubric):
     data = rubric.model_dump(exclude_none=True)
-    data["outcomes"][0]["details"][1]["examples"].append("")
+    examples = data["outcomes"][0]["details"][1]["examples"]
+    examples.append("")
     bad = tmp_path / "bad.yaml"
     bad.write_text(yaml.safe_dump(data, sort_keys=False), encoding="utf-8")
     with pytest.raises(RubricError) as e:
         load_rubric_file(bad)
     assert f"{bad}: outcomes[0].details[1].examples: " in str(e.value)
-    assert "example 9 is empty" in str(e.value)
+    assert f"example {len(examples)} is empty" in str(e.value)
 
 
 def test_the_form_keeps_unchanged_examples(rubric):

@@ -13,7 +13,7 @@ def _transcript(turns: list[tuple[str, float]], segment_words: int = 7) -> Trans
     t = 0.0
     for text, pause in turns:
         tokens = text.split()
-        for k, token in enumerate(tokens):
+        for token in tokens:
             words.append(Word(start=t, end=t + 0.3, text=token))
             t += 0.4
         t += pause - 0.1 if pause else 0.0
