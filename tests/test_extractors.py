@@ -104,6 +104,44 @@ def test_pptx_slide_is_page_with_shape_boxes(tmp_path: Path):
     assert_boxes_inside_pages(out)
 
 
+@pytest.mark.skipif(not tesseract_available(), reason="tesseract not installed")
+def test_a_picture_only_slide_is_read_by_ocr(tmp_path: Path):
+    import io
+
+    from pptx import Presentation
+    from pptx.util import Inches
+
+    from tests.factories import _render_text_png
+
+    prs = Presentation()
+    titled = prs.slides.add_slide(prs.slide_layouts[5])
+    titled.shapes.title.text = "Photos from the workshop"
+    titled.shapes.add_picture(io.BytesIO(_render_text_png("A caption we do not need.")), 0, 0)
+    photo = prs.slides.add_slide(prs.slide_layouts[6])  # blank: the picture is all there is
+    photo.shapes.add_picture(
+        io.BytesIO(_render_text_png("Flip chart: ask before you assume.")),
+        Inches(1),
+        Inches(1),
+        width=Inches(6),
+    )
+    prs.slides.add_slide(prs.slide_layouts[6]).shapes.add_picture(
+        io.BytesIO(_render_text_png(" ")), 0, 0
+    )
+    deck = tmp_path / "photos.pptx"
+    prs.save(str(deck))
+
+    out = extract_pptx(deck, OcrOptions())
+    assert out.ocr_pages == [2]  # slide 1 has its own text, slide 3 no text at all
+    assert "ask before you assume" in page_text(out, 2).lower()
+    assert "caption" not in page_text(out, 1).lower()
+    assert_boxes_inside_pages(out)
+    left, top = Inches(1) / 12700, Inches(1) / 12700  # points
+    assert all(b.box.x0 >= left - 1 and b.box.y0 >= top - 1 for b in out.pages[1].blocks)
+    assert out.warnings == ["slide 3 holds only pictures and OCR found no text"]
+    # Without OCR settings the slide is named in a warning, never dropped silently.
+    assert "slide 2 holds only pictures" in " ".join(extract_pptx(deck).warnings)
+
+
 def test_markdown_part_as_plain_text(tmp_path: Path):
     md = tmp_path / "overview.md"
     md.write_text("# Part 1\n\nFirst paragraph\nwraps here.\n\nSecond one.\n", encoding="utf-8")

@@ -23,7 +23,7 @@ Extractor = Callable[[Path, ExtractionOptions], ExtractedArtifact]
 EXTRACTORS: dict[str, Extractor] = {
     "pdf": lambda p, o: pdf_extractor.extract_pdf(p, o.ocr),
     "docx": lambda p, o: docx_extractor.extract_docx(p),
-    "pptx": lambda p, o: pptx_extractor.extract_pptx(p),
+    "pptx": lambda p, o: pptx_extractor.extract_pptx(p, o.ocr),
     "image": lambda p, o: image_extractor.extract_image(p, o.ocr),
     "media": lambda p, o: media_extractor.extract_media(p, o.transcriber),
     "text": lambda p, o: text_extractor.extract_text(p),
@@ -37,7 +37,7 @@ def fingerprint(kind: str, options: ExtractionOptions) -> str:
         "pdf": f"pdf@{pdf_extractor.VERSION}|{ocr}",
         "image": f"image@{image_extractor.VERSION}|{ocr}",
         "docx": f"docx@{docx_extractor.VERSION}",
-        "pptx": f"pptx@{pptx_extractor.VERSION}",
+        "pptx": f"pptx@{pptx_extractor.VERSION}|{ocr}",
         "text": f"text@{text_extractor.VERSION}",
         "media": f"media@{media_extractor.VERSION}|{model_identity(options.transcriber)}",
     }[kind]
