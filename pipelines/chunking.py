@@ -15,7 +15,7 @@ from collections.abc import Mapping
 from dataclasses import dataclass
 
 from models.options import ChunkingOptions
-from models.records import Box, Chunk, ExtractedArtifact, Page, Transcript
+from models.records import Box, Chunk, ExtractedArtifact, Page, Segment, Transcript, Word
 from pipelines.passage_roles import block_roles
 from pipelines.text import count_words, split_sentences
 
@@ -149,25 +149,43 @@ def _sentences(transcript: Transcript) -> list[_Piece]:
     runs on across them. ``gap_after`` keeps the pause that follows each sentence.
     """
     out: list[_Piece] = []
-    words = [w for segment in transcript.segments for w in segment.words]
-    if not words:
-        for segment in transcript.segments:
-            if segment.text:
-                n = count_words(segment.text)
-                out.append(_Piece(segment.text, n, start=segment.start, end=segment.end))
-        return out
-    buf = []
-    for i, word in enumerate(words):
-        buf.append(word)
-        nxt = words[i + 1] if i + 1 < len(words) else None
-        ends = word.text.rstrip("\"')").endswith((".", "?", "!"))
-        gap = nxt.start - word.end if nxt is not None else float("inf")
-        if nxt is None or ends or gap > _SENTENCE_GAP_S:
-            text = " ".join(w.text for w in buf)
-            piece = _Piece(text, count_words(text), start=buf[0].start, end=buf[-1].end)
-            piece.gap_after = gap
+    # Runs of worded segments are read word by word; a segment without word time stamps
+    # is a sentence of its own (its text is never dropped).
+    runs: list[list[Word] | Segment] = []
+    for segment in transcript.segments:
+        if segment.words:
+            if runs and isinstance(runs[-1], list):
+                runs[-1].extend(segment.words)
+            else:
+                runs.append(list(segment.words))
+        elif segment.text.strip():
+            runs.append(segment)
+    for n, run in enumerate(runs):
+        following = runs[n + 1] if n + 1 < len(runs) else None
+        next_start = (
+            None
+            if following is None
+            else following.start
+            if isinstance(following, Segment)
+            else following[0].start
+        )
+        if isinstance(run, Segment):
+            piece = _Piece(run.text, count_words(run.text), start=run.start, end=run.end)
+            piece.gap_after = next_start - run.end if next_start is not None else float("inf")
             out.append(piece)
-            buf = []
+            continue
+        buf: list[Word] = []
+        for i, word in enumerate(run):
+            buf.append(word)
+            nxt_start = run[i + 1].start if i + 1 < len(run) else next_start
+            ends = word.text.rstrip("\"')").endswith((".", "?", "!"))
+            gap = nxt_start - word.end if nxt_start is not None else float("inf")
+            if i + 1 == len(run) or ends or gap > _SENTENCE_GAP_S:
+                text = " ".join(w.text for w in buf)
+                piece = _Piece(text, count_words(text), start=buf[0].start, end=buf[-1].end)
+                piece.gap_after = gap
+                out.append(piece)
+                buf = []
     return out
 
 

@@ -66,3 +66,25 @@ def test_a_monologue_without_pauses_is_still_cut_at_sentence_ends():
     assert len(chunks) > 2
     assert all(len(c.split()) <= 2 * 12 + 25 for c in chunks)  # bounded by a sentence past 2x
     assert all(c.rstrip().endswith(".") for c in chunks)
+
+
+def test_a_segment_without_word_stamps_keeps_its_text():
+    worded = _transcript([(QUESTION, 1.0)])
+    bare = Segment(start=40.0, end=44.0, text="Sorry, the line dropped there for a moment.")
+    later = _transcript([(NEXT, 0.0)]).segments
+    shifted = [
+        s.model_copy(
+            update={
+                "start": s.start + 50,
+                "end": s.end + 50,
+                "words": [
+                    w.model_copy(update={"start": w.start + 50, "end": w.end + 50}) for w in s.words
+                ],
+            }
+        )
+        for s in later
+    ]
+    transcript = Transcript(duration_s=80.0, segments=[*worded.segments, bare, *shifted])
+    text = " ".join(_chunks(transcript))
+    assert "the line dropped there" in text
+    assert text.split() == f"{QUESTION} {bare.text} {NEXT}".split()
