@@ -369,9 +369,12 @@ def render_html(r: ReadinessReport) -> str:
 # ------------------------------------------------------------------------------- PDF
 
 # Story reads the page's <style> too; these settle what its layout engine handles differently.
+# A bordered block that does not fit on the page is cut off by Story, not carried over:
+# items lose their side border in the PDF (the coloured tag still says the status).
 PDF_CSS = """
 main { max-width: none; margin: 0; padding: 0; }
 body { font-size: 10pt; }
+.item { border: none; padding: 0; margin: 6pt 0 8pt 0; }
 """
 PAGE = pymupdf.paper_rect("a4")
 MARGINS = (54, 54, 54, 64)  # left, top, right, bottom, in points
