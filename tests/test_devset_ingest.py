@@ -44,7 +44,8 @@ def test_artifacts_match_gold(ingested, name):
             assert a.duration_s == pytest.approx(g["duration_s"], abs=0.5)
         assert a.ocr_pages == (g.get("ocr_pages") or [])
     for part, g in gold["parts"].items():
-        assert ingested[name].parts[part].words == pytest.approx(g["words"], rel=0.03)
+        written = ingested[name].parts.get(part)  # a part not submitted has no words
+        assert (written.words if written else 0) == pytest.approx(g["words"], rel=0.03)
 
 
 @pytest.mark.parametrize("name", SUBMISSIONS)
@@ -60,8 +61,9 @@ def test_every_gold_place_holds_its_evidence(ingested, name):
                 for c in chunks
                 if c.artifact == note["artifact"]
                 and c.start_s is not None
-                and c.start_s < note["end_s"]
-                and c.end_s > note["start_s"]
+                # the scorer's tolerance: recognised word times drift around the labels
+                and c.start_s < note["end_s"] + 10.0
+                and c.end_s > note["start_s"] - 10.0
             ]
         held = set(tokens(" ".join(c.text for c in here)))
         quote = tokens(note["quote"].rstrip("…"))[:-1]  # the last word may be cut off

@@ -102,6 +102,10 @@ def test_admin_edits_previews_compares_and_publishes(admin_env):
         page.goto(f"{server.url}/admin/rubrics/professional-learning/{draft_version}")
         page.fill("textarea[name='EO1.1.description']", "Keeps the school buses on schedule.")
         page.fill("textarea[name='EO1.1.look_fors']", "bus routes and timetables\ndrivers' rosters")
+        page.fill(
+            "textarea[name='EO1.1.examples']",
+            "The drivers' roster for the autumn bus routes was posted in the depot.",
+        )
         page.click("#save-draft")
         page.wait_for_url(f"**/{draft_version}")
         assert (
