@@ -177,7 +177,8 @@ def _analyze_folder(folder: Path, rubric_ref: str | None, err: Console, notes: b
         _fail(err, str(e))
     try:
         embedder = get_embedder(settings.embedding_model, settings.embedding_threads)
-    except ModelUnavailable as e:
+        scoring = settings.scoring()
+    except (ModelUnavailable, ValueError) as e:
         _fail(err, str(e))
     with _ProgressDisplay(submission, err) as display:
         analysis = analyze_submission(
@@ -187,6 +188,7 @@ def _analyze_folder(folder: Path, rubric_ref: str | None, err: Console, notes: b
             embedder,
             settings.index_dir,
             display,
+            model=scoring,
             llm=settings.llm_options() if notes else None,
         )
     return submission, rubric, analysis

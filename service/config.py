@@ -20,6 +20,7 @@ from models.options import (
     OcrOptions,
     TranscriberOptions,
 )
+from models.scoring import ScoringModel
 
 
 def _default_data_dir() -> Path:
@@ -65,6 +66,11 @@ class Settings(BaseSettings):
     )
     rubrics_dir: Path | None = Field(
         default=None, description="An extra folder of rubric YAML files."
+    )
+    scoring_model: Path | None = Field(
+        default=None,
+        description="A scoring model (JSON written by `evreview calibrate --write-model`). "
+        "Default: rubrics/scoring/default.json.",
     )
     # The service: embedded default (SQLite, local files, in-process runner) unless set.
     database_url: str | None = Field(
@@ -142,6 +148,15 @@ class Settings(BaseSettings):
             ),
             cache_dir=self.extraction_cache_dir,
         )
+
+    def scoring(self) -> ScoringModel | None:
+        """The scoring model the setting names (read once per process), or None for the
+        shipped one."""
+        if self.scoring_model is None:
+            return None
+        from pipelines.matching import load_scoring_model
+
+        return load_scoring_model(self.scoring_model)
 
     def llm_options(self) -> LlmOptions | None:
         """The language-model notes' options, or None (extractive notes) unless both the

@@ -15,7 +15,9 @@ def analyse_stored(ctx: ServiceContext, submission_id: str, rubric: Rubric) -> d
     reused, so this takes well under a second)."""
     folder = work.submission_folder(ctx, submission_id)
     ingest = work.load_ingest(ctx, submission_id, folder)
-    analysis = analyze_ingested(ingest, rubric, ctx.embedder(), ctx.settings.index_dir)
+    analysis = analyze_ingested(
+        ingest, rubric, ctx.embedder(), ctx.settings.index_dir, model=ctx.settings.scoring()
+    )
     return analysis.report.to_json_dict()
 
 

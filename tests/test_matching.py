@@ -223,3 +223,20 @@ def test_calibrate_proposes_out_of_sample_and_writes_the_model(tmp_path):
         env={**os.environ, "EVREVIEW_DATA_DIR": str(tmp_path / "data"), "COLUMNS": "200"},
     )
     assert proc.returncode == 2 and "at least 3 labelled submissions" in proc.stderr
+
+
+def test_a_scoring_model_setting_that_is_not_a_model_is_one_line(tmp_path, sample_submission):
+    import subprocess
+    import sys
+
+    bad = tmp_path / "model.json"
+    bad.write_text("not json")
+    proc = subprocess.run(
+        [sys.executable, "-m", "service.cli", "analyze", str(sample_submission), "--json", "-"],
+        capture_output=True,
+        text=True,
+        env={**os.environ, "EVREVIEW_SCORING_MODEL": str(bad), "EVREVIEW_DATA_DIR": str(tmp_path)},
+    )
+    assert proc.returncode == 2
+    assert "model.json: not a scoring model" in proc.stderr.strip().splitlines()[-1]
+    assert "Traceback" not in proc.stderr and str(tmp_path) not in proc.stderr

@@ -179,6 +179,7 @@ def run_analysis(ctx: ServiceContext, report_id: int) -> None:
             rubric,
             ctx.embedder(),
             ctx.settings.index_dir,
+            model=ctx.settings.scoring(),
             llm=ctx.settings.llm_options(),
         )
     except Exception as e:
