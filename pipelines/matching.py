@@ -205,7 +205,6 @@ class EvidenceMatcher:
             )
         texts.append(rubric.overview or rubric.title)  # the rubric's subject, last
         self._query_vectors = _query_vectors(embedder, tuple(texts))
-        self._look_for_stems = [[set(stems(lf)) for lf in d.look_fors] for _o, d in self.details]
 
     @property
     def model(self) -> ScoringModel:
@@ -310,7 +309,9 @@ class EvidenceMatcher:
             text=passage.text,
             score=float(judge[j]),
             look_for_similarity=tuple(float(x) for x in feats.details[d].look_for_similarity[j]),
-            look_for_coverage=tuple(coverage(s, window_stems) for s in self._look_for_stems[d]),
+            look_for_coverage=tuple(
+                coverage(s, window_stems) for s in self.queries[d].look_for_stems
+            ),
             intention=float(values_of(feats, d, j, "intention")),
         )
         # A page shows its chunk around the best window; a recording, the window itself.
