@@ -4,6 +4,8 @@ from __future__ import annotations
 
 import json
 import os
+import subprocess
+import sys
 
 import numpy as np
 import pytest
@@ -12,7 +14,6 @@ import yaml
 from models.embedder import get_embedder
 from models.options import ExtractionOptions
 from models.scoring import LinearScorer, ScoringModel
-from pipelines.analysis import analyze_submission
 from pipelines.ingest import ingest_submission
 from pipelines.matching import EvidenceMatcher, load_scoring_model
 from pipelines.out_of_sample import LabelledSubmission, folds, proposal_over_all
@@ -20,6 +21,7 @@ from pipelines.place_features import ABSOLUTE_FEATURES, ALL_FEATURES, POINTER_FE
 from pipelines.rubric_catalog import RubricCatalog
 from pipelines.submission import load_submission
 from tests.factories import make_text_pdf, write_manifest
+from tests.test_analysis import analyze
 
 pytestmark = pytest.mark.slow
 RUBRIC = RubricCatalog().get("professional-learning")
@@ -55,13 +57,7 @@ def _portfolio(folder, self_analysis):
 
 
 def _analyze(folder, tmp_path):
-    return analyze_submission(
-        load_submission(folder),
-        RUBRIC,
-        ExtractionOptions(cache_dir=tmp_path / "cache"),
-        get_embedder(),
-        tmp_path / "index",
-    ).report
+    return analyze(folder, tmp_path).report
 
 
 def test_an_explanation_pointing_at_a_placeholder_does_not_make_it_evidence(tmp_path):
@@ -180,62 +176,34 @@ def test_out_of_sample_folds_never_see_the_held_out_submission(tmp_path):
         assert evidence.score >= thresholds.weak > empty.score
 
 
-def test_calibrate_proposes_out_of_sample_and_writes_the_model(tmp_path):
-    import subprocess
-    import sys
-
-    _labelled_set(tmp_path / "set", n=3)
-    out = tmp_path / "model.json"
-    proc = subprocess.run(
-        [
-            sys.executable,
-            "-m",
-            "service.cli",
-            "calibrate",
-            "--rubric",
-            "professional-learning",
-            "--set",
-            str(tmp_path / "set"),
-            "--write-model",
-            str(out),
-        ],
+def _cli(tmp_path, *args, **env):
+    """``evreview ARGS`` in a child process with its own data folder."""
+    return subprocess.run(
+        [sys.executable, "-m", "service.cli", *map(str, args)],
         capture_output=True,
         text=True,
-        env={**os.environ, "EVREVIEW_DATA_DIR": str(tmp_path / "data"), "COLUMNS": "200"},
+        env={**os.environ, "EVREVIEW_DATA_DIR": str(tmp_path / "data"), "COLUMNS": "200", **env},
     )
+
+
+def test_calibrate_proposes_out_of_sample_and_writes_the_model(tmp_path):
+    _labelled_set(tmp_path / "set", n=3)
+    out = tmp_path / "model.json"
+    calibrate = ("calibrate", "--rubric", "professional-learning", "--set")
+    proc = _cli(tmp_path, *calibrate, tmp_path / "set", "--write-model", out)
     assert proc.returncode == 0, proc.stderr
     assert "scores out of sample" in " ".join(proc.stdout.split())
     model = json.loads(out.read_text())
     assert model["trained_on"] == ["s0", "s1", "s2"]
-    proc = subprocess.run(
-        [
-            sys.executable,
-            "-m",
-            "service.cli",
-            "calibrate",
-            "--rubric",
-            "professional-learning",
-            "--set",
-            str(tmp_path / "set" / "s0"),
-        ],
-        capture_output=True,
-        text=True,
-        env={**os.environ, "EVREVIEW_DATA_DIR": str(tmp_path / "data"), "COLUMNS": "200"},
-    )
+    proc = _cli(tmp_path, *calibrate, tmp_path / "set" / "s0")
     assert proc.returncode == 2 and "at least 3 labelled submissions" in proc.stderr
 
 
 def test_a_scoring_model_setting_that_is_not_a_model_is_one_line(tmp_path, sample_submission):
-    import subprocess
-    import sys
-
     bad = tmp_path / "model.json"
     bad.write_text("not json")
-    proc = subprocess.run(
-        [sys.executable, "-m", "service.cli", "analyze", str(sample_submission), "--json", "-"],
-        capture_output=True,
-        text=True,
-        env={**os.environ, "EVREVIEW_SCORING_MODEL": str(bad), "EVREVIEW_DATA_DIR": str(tmp_path)},
+    proc = _cli(
+        tmp_path, "analyze", sample_submission, "--json", "-", EVREVIEW_SCORING_MODEL=str(bad)
     )
     assert proc.returncode == 2
     assert "model.json: not a scoring model" in proc.stderr.strip().splitlines()[-1]
