@@ -45,6 +45,7 @@ from pipelines.place_features import (
     DetailFeatures,
     Place,
     QuerySet,
+    cited_window,
     compute_features,
     group_places,
     rank_places,
@@ -53,9 +54,6 @@ from pipelines.place_features import (
 MAX_SUGGESTIONS = 5
 # The status is read from the best score among the places shown.
 STATUS_TOP_K = MAX_SUGGESTIONS
-# A single time stamp marks where a passage starts; look a little before and after it.
-POINT_BEFORE_S = 5.0
-POINT_AFTER_S = 30.0
 DEFAULT_MODEL = Path(__file__).resolve().parents[1] / "rubrics" / "scoring" / "default.json"
 
 
@@ -128,13 +126,6 @@ class SubmissionFeatures:
     places: list[Place]
     chunks: dict[str, Chunk]
     details: list[DetailFeatures]
-
-
-def cited_window(start_s: float, end_s: float | None) -> tuple[float, float]:
-    """The stretch a time citation points at: its range, or around a single time stamp."""
-    if end_s is None:
-        return (start_s - POINT_BEFORE_S, start_s + POINT_AFTER_S)
-    return (start_s, end_s)
 
 
 def pointer_of(entries: list[SelfAnalysisEntry]) -> CitedPointer | None:

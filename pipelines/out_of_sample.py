@@ -26,7 +26,6 @@ from pipelines.matching import STATUS_TOP_K, SubmissionFeatures
 from pipelines.place_features import ABSOLUTE_FEATURES, ALL_FEATURES, Place, rank_places
 from pipelines.scoring_fit import LabelledDetail, fit_scoring_model
 
-# A time label matches a recording window that overlaps it.
 Fitter = Callable[[list[LabelledDetail]], ScoringModel]
 
 
@@ -40,6 +39,7 @@ class LabelledSubmission:
 
 
 def _at(place: Place, label: dict) -> bool:
+    """Whether a place lies at a label: the same page, or a recording window overlapping it."""
     if str(label.get("artifact")) != place.artifact:
         return False
     if label.get("page") is not None:

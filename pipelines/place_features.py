@@ -20,6 +20,7 @@ about it; what counts is how much a place stands out).
 from __future__ import annotations
 
 from dataclasses import dataclass
+from typing import Protocol
 
 import numpy as np
 
@@ -77,6 +78,31 @@ class Place:
         return self.page is None
 
 
+# A single time stamp marks where a passage starts; look a little before and after it.
+POINT_BEFORE_S = 5.0
+POINT_AFTER_S = 30.0
+
+
+def cited_window(start_s: float, end_s: float | None) -> tuple[float, float]:
+    """The stretch a time citation points at: its range, or around a single time stamp."""
+    if end_s is None:
+        return (start_s - POINT_BEFORE_S, start_s + POINT_AFTER_S)
+    return (start_s, end_s)
+
+
+class Located(Protocol):
+    """Anything with a place: a candidate place, a suggestion."""
+
+    @property
+    def artifact(self) -> str: ...
+    @property
+    def page(self) -> int | None: ...
+    @property
+    def start_s(self) -> float | None: ...
+    @property
+    def end_s(self) -> float | None: ...
+
+
 @dataclass(frozen=True)
 class CitedPointer:
     """What the self-analysis says about one detail: explanation text and cited place."""
@@ -86,8 +112,9 @@ class CitedPointer:
     pages: range | None = None
     window: tuple[float, float] | None = None
 
-    def covers(self, place: Place) -> bool:
-        """Whether a place lies at the cited place."""
+    def covers(self, place: Located) -> bool:
+        """Whether a place lies at the cited place (a page in the cited pages, or a
+        stretch overlapping the cited time window)."""
         if self.artifact != place.artifact:
             return False
         if place.page is not None:

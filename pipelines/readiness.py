@@ -26,6 +26,7 @@ from models.report import (
 )
 from models.rubric import Rubric
 from pipelines.locations import HOW_TO
+from pipelines.place_features import cited_window
 
 SCHEMA = "evreview.readiness/1"
 DISCLAIMER = "Automated guidance, not an assessment decision: a human assessor decides."
@@ -35,11 +36,6 @@ DISCLAIMER_MORE = (
     "score or grade your work; use it to check your submission before you send it."
 )
 HOW_TO_WRITE = HOW_TO[0].upper() + HOW_TO[1:] + "."
-
-# Same windows as the citation check (pipelines.selfcheck): a single time marks where a
-# passage starts, so it covers a little before and after.
-_POINT_BEFORE_S = 5.0
-_POINT_AFTER_S = 30.0
 
 ReadinessStatus = Literal["evidence_found", "weak_evidence", "no_evidence"]
 CitationKind = Literal["confirmed", "wrong_place", "broken"]
@@ -300,10 +296,7 @@ def _covers(cited: Location, s: ReportSuggestion) -> bool:
     if cited.page is not None and s.page is not None:
         return cited.page <= s.page <= (cited.last_page or cited.page)
     if cited.start_s is not None and s.start_s is not None:
-        if cited.end_s is None:
-            lo, hi = cited.start_s - _POINT_BEFORE_S, cited.start_s + _POINT_AFTER_S
-        else:
-            lo, hi = cited.start_s, cited.end_s
+        lo, hi = cited_window(cited.start_s, cited.end_s)
         return s.start_s < hi and (s.end_s if s.end_s is not None else s.start_s) > lo
     return False
 

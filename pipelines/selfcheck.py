@@ -14,7 +14,8 @@ from models.records import ArtifactSummary
 from models.rubric import Thresholds
 from models.submission import SelfAnalysisEntry
 from pipelines.locations import LocationError, PageRange, TimeRange, parse_location
-from pipelines.matching import DetailMatch, PlaceSuggestion, cited_window
+from pipelines.matching import DetailMatch, PlaceSuggestion
+from pipelines.place_features import CitedPointer, cited_window
 
 _END_TOLERANCE_S = 1.0
 
@@ -107,12 +108,11 @@ def check_citation(
 
 def _at(s: PlaceSuggestion, entry: SelfAnalysisEntry, place: PageRange | TimeRange) -> bool:
     """Whether a suggestion lies at the cited place."""
-    if s.artifact != entry.artifact:
-        return False
     if isinstance(place, PageRange):
-        return s.page is not None and place.first <= s.page <= place.last
-    lo, hi = cited_window(place.start_s, place.end_s)
-    return s.start_s is not None and s.end_s is not None and s.end_s >= lo and s.start_s <= hi
+        return CitedPointer("", entry.artifact, range(place.first, place.last + 1)).covers(s)
+    return CitedPointer("", entry.artifact, window=cited_window(place.start_s, place.end_s)).covers(
+        s
+    )
 
 
 def check_detail(
